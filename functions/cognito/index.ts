@@ -1,0 +1,22 @@
+/**
+ * Lambda authorizer for Amazon Cognito user pool tokens (access, ID, M2M client credentials).
+ * Every event kind; configuration in ./config.ts. Composition only: the logic lives in shared/ and ./verify.ts.
+ */
+import { extractCredential } from "#shared/events/credentials";
+import { toLambdaHandler } from "#shared/handler";
+import { createAuthorizer } from "#shared/pipeline";
+import { parseCognitoConfig } from "./config.ts";
+import { createCognitoVerifier } from "./verify.ts";
+
+const config = parseCognitoConfig(process.env);
+const verifier = createCognitoVerifier(config);
+verifier.warm();
+
+export const authorize = createAuthorizer({
+  extract: (req) => extractCredential(req, config.tokenSources),
+  verify: (credential) => verifier.verify(credential),
+  rules: { requiredScopes: config.requiredScopes, requiredGroups: config.requiredGroups },
+  response: config.response,
+});
+
+export const handler = toLambdaHandler(authorize);

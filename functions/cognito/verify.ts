@@ -1,0 +1,100 @@
+/**
+ * Verify Amazon Cognito user pool tokens with aws-jwt-verify and the shared JWKS cache.
+ *
+ * aws-jwt-verify checks the signature, `iss` (the pool's issuer, regional or global form), `token_use`,
+ * `client_id` (access tokens) or `aud` (ID tokens), `exp` and `nbf`. On top, `exp` is required (the
+ * library accepts tokens without it) and keys come from the shared cache, optionally from `JWKS_URI`.
+ *
+ * @module
+ */
+import { CognitoJwtVerifier } from "aws-jwt-verify";
+import * as jwtErrors from "aws-jwt-verify/error";
+import type { JwtPayload } from "aws-jwt-verify/jwt-model";
+import { AuthenticationError, AuthError, ReasonCode } from "#shared/errors";
+import type { Credential } from "#shared/events/credentials";
+import { scopesOf, type Principal } from "#shared/decide";
+import { toAwsJwtVerifyCache } from "#shared/jwks/adapters";
+import { jwksCacheFor, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
+import { detailOf, peekJwt } from "#shared/jwt";
+import { withDetail } from "#shared/pipeline";
+import type { CognitoConfig } from "./config.ts";
+
+/** A verifier bound to one configuration. */
+export interface CognitoVerifier {
+  /** Verify a Cognito token. @throws {AuthenticationError} with the reason code of the first failed check. */
+  verify(credential: Credential): Promise<Principal>;
+  /** Start each pool's JWKS fetch now, without waiting or failing (call at init). */
+  warm(): void;
+}
+
+/** aws-jwt-verify error → reason code. */
+function reasonForJwtError(error: unknown): ReasonCode {
+  if (error instanceof jwtErrors.JwtExpiredError) return ReasonCode.expired;
+  if (error instanceof jwtErrors.JwtNotBeforeError) return ReasonCode.notYetValid;
+  if (error instanceof jwtErrors.JwtInvalidIssuerError) return ReasonCode.untrustedIssuer;
+  if (error instanceof jwtErrors.CognitoJwtInvalidClientIdError || error instanceof jwtErrors.JwtInvalidAudienceError) return ReasonCode.wrongAudience;
+  if (error instanceof jwtErrors.CognitoJwtInvalidTokenUseError) return ReasonCode.wrongTokenUse;
+  if (error instanceof jwtErrors.JwtInvalidSignatureAlgorithmError) return ReasonCode.algorithmNotAllowed;
+  if (error instanceof jwtErrors.JwtInvalidSignatureError) return ReasonCode.badSignature;
+  if (error instanceof jwtErrors.KidNotFoundInJwksError || error instanceof jwtErrors.JwtWithoutValidKidError) return ReasonCode.unknownKid;
+  if (error instanceof jwtErrors.FetchError || error instanceof jwtErrors.JwksValidationError) return ReasonCode.jwksUnavailable;
+  if (error instanceof jwtErrors.JwtParseError || error instanceof jwtErrors.JwtInvalidClaimError || error instanceof jwtErrors.ParameterValidationError) return ReasonCode.malformedToken;
+  return ReasonCode.internal;
+}
+
+/** The pool id at the end of a Cognito issuer or JWKS URI (`.../us-east-1_AbC123[/.well-known/jwks.json]`). */
+function poolIdIn(uri: string): string | undefined {
+  return /\/([a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+)(?:\/|$)/.exec(uri)?.[1];
+}
+
+/**
+ * Build the verifier for `config`.
+ * @param cacheOptions JWKS cache tunables (tests inject a clock or shorter cooldowns).
+ */
+export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: JwksCacheOptions): CognitoVerifier {
+  const overrides = new Map(config.userPools.flatMap((pool) => (pool.jwksUri === undefined ? [] : [[pool.userPoolId, pool.jwksUri] as const])));
+  // aws-jwt-verify asks for the pool's well-known URI (regional or global issuer form); send both to one shared cache.
+  const cacheFor = (jwksUri: string): JwksCache => {
+    const poolId = poolIdIn(jwksUri);
+    const override = poolId === undefined ? undefined : overrides.get(poolId);
+    return jwksCacheFor(override ?? new URL(jwksUri), cacheOptions);
+  };
+  const verifier = CognitoJwtVerifier.create(
+    config.userPools.map((pool) => ({
+      userPoolId: pool.userPoolId,
+      tokenUse: config.tokenUse,
+      clientId: [...config.clientIds],
+      graceSeconds: config.clockToleranceSeconds,
+      customJwtCheck: ({ payload }: { payload: JwtPayload }) => {
+        if (typeof payload.exp !== "number") throw new AuthenticationError(ReasonCode.missingClaim, "the token has no exp");
+      },
+    })),
+    { jwksCache: toAwsJwtVerifyCache(cacheFor) },
+  );
+
+  return {
+    warm() {
+      for (const pool of config.userPools) cacheFor(CognitoJwtVerifier.parseUserPoolId(pool.userPoolId).jwksUri).warm();
+    },
+    async verify({ value: token }) {
+      try {
+        const payload = await verifier.verify(token);
+        const sub = typeof payload.sub === "string" ? payload.sub : undefined;
+        const clientId = typeof payload.client_id === "string" ? payload.client_id : undefined;
+        const principalId = sub ?? clientId;
+        if (principalId === undefined) throw new AuthenticationError(ReasonCode.missingClaim, "the token has neither sub nor client_id");
+        const groups = payload["cognito:groups"];
+        return {
+          principalId,
+          claims: payload,
+          scopes: scopesOf(payload),
+          groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === "string") : [],
+          issuer: payload.iss,
+        };
+      } catch (error) {
+        const failure = error instanceof AuthError ? error : new AuthenticationError(reasonForJwtError(error), "the token did not verify", { cause: error });
+        throw withDetail(failure, detailOf(peekJwt(token)));
+      }
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Lambda authorizer for JWTs from any OIDC / OAuth 2.0 issuer (Auth0, Okta, Entra ID, Keycloak, ...).
+ * Every event kind; configuration in ./config.ts. Composition only: the logic lives in shared/ and ./verify.ts.
+ */
+import { extractCredential } from "#shared/events/credentials";
+import { toLambdaHandler } from "#shared/handler";
+import { createAuthorizer } from "#shared/pipeline";
+import { parseOidcConfig } from "./config.ts";
+import { createOidcVerifier } from "./verify.ts";
+
+const config = parseOidcConfig(process.env);
+const verifier = createOidcVerifier(config);
+verifier.warm();
+
+export const authorize = createAuthorizer({
+  extract: (req) => extractCredential(req, config.tokenSources),
+  verify: (credential) => verifier.verify(credential),
+  rules: { requiredScopes: config.requiredScopes, requiredGroups: [] },
+  response: config.response,
+});
+
+export const handler = toLambdaHandler(authorize);

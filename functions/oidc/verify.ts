@@ -1,0 +1,105 @@
+/**
+ * Verify OIDC / OAuth 2.0 JWT access (or ID) tokens with jose and the shared JWKS cache.
+ *
+ * Checks (RFC 7519 §7.2, RFC 8725): compact JWS only; `alg` in the allow-list before any key lookup;
+ * unverified `iss` must be the configured issuer before any network call; signature with the issuer's
+ * key named by `kid` (never `jku`, `x5u`, `x5c` or an embedded `jwk`); `exp` required; `nbf`; `aud`.
+ *
+ * @module
+ */
+import { errors, jwtVerify, type JWTPayload } from "jose";
+import { AuthenticationError, AuthError, ReasonCode } from "#shared/errors";
+import type { Credential } from "#shared/events/credentials";
+import { scopesOf, type Principal } from "#shared/decide";
+import { toJoseKeyResolver } from "#shared/jwks/adapters";
+import { jwksCacheFor, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
+import { discoverJwksUri } from "#shared/jwks/discovery";
+import { detailOf, peekJwt } from "#shared/jwt";
+import { withDetail } from "#shared/pipeline";
+import type { OidcConfig } from "./config.ts";
+
+/** A verifier bound to one configuration. */
+export interface OidcVerifier {
+  /** Verify a bearer token. @throws {AuthenticationError} with the reason code of the first failed check. */
+  verify(credential: Credential): Promise<Principal>;
+  /** Start discovery and the JWKS fetch now, without waiting or failing (call at init). */
+  warm(): void;
+}
+
+/** jose error → reason code. */
+function reasonForJoseError(error: unknown): ReasonCode {
+  if (error instanceof errors.JWTExpired) return ReasonCode.expired;
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === "iss") return ReasonCode.untrustedIssuer;
+    if (error.claim === "aud") return ReasonCode.wrongAudience;
+    if (error.claim === "nbf") return ReasonCode.notYetValid;
+    return error.reason === "missing" ? ReasonCode.missingClaim : ReasonCode.malformedToken;
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return ReasonCode.algorithmNotAllowed;
+  if (error instanceof errors.JWSSignatureVerificationFailed) return ReasonCode.badSignature;
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid || error instanceof errors.JOSENotSupported) return ReasonCode.malformedToken;
+  return ReasonCode.internal;
+}
+
+/** The claim used as principalId: `sub`, else `client_id` (client-credentials tokens of some issuers). */
+function principalIdOf(payload: JWTPayload): string {
+  const id = typeof payload.sub === "string" && payload.sub !== "" ? payload.sub : payload.client_id;
+  if (typeof id !== "string" || id === "") throw new AuthenticationError(ReasonCode.missingClaim, "the token has neither sub nor client_id");
+  return id;
+}
+
+/**
+ * Build the verifier for `config`.
+ * @param cacheOptions JWKS cache tunables (tests inject a clock or shorter cooldowns).
+ */
+export function createOidcVerifier(config: OidcConfig, cacheOptions?: JwksCacheOptions): OidcVerifier {
+  // The JWKS URI is configured or discovered once; a failed discovery is retried by the next request.
+  let cachePromise: Promise<JwksCache> | undefined;
+  const cache = (): Promise<JwksCache> => {
+    if (config.jwksUri !== undefined) return Promise.resolve(jwksCacheFor(config.jwksUri, cacheOptions));
+    cachePromise ??= discoverJwksUri(config.issuer, cacheOptions?.fetcher === undefined ? {} : { fetcher: cacheOptions.fetcher })
+      .then((uri) => jwksCacheFor(uri, cacheOptions))
+      .catch((error: unknown) => {
+        cachePromise = undefined;
+        throw error;
+      });
+    return cachePromise;
+  };
+  const resolveKey = toJoseKeyResolver(cache);
+  const options = {
+    issuer: config.issuer,
+    audience: [...config.audiences],
+    algorithms: [...config.algorithms],
+    clockTolerance: config.clockToleranceSeconds,
+    requiredClaims: ["exp"],
+  };
+
+  return {
+    warm() {
+      cache().then((jwks) => jwks.warm(), () => undefined);
+    },
+    async verify({ value: token }) {
+      // Unverified peek, only to refuse a foreign issuer before any network call and to log iss/kid.
+      const peek = peekJwt(token);
+      if (peek === undefined) throw new AuthenticationError(ReasonCode.malformedToken, "not a compact JWS");
+      const detail = detailOf(peek);
+      if (peek.iss !== config.issuer) {
+        throw withDetail(new AuthenticationError(ReasonCode.untrustedIssuer, "iss is not the configured issuer"), detail);
+      }
+      try {
+        const { payload } = await jwtVerify(token, resolveKey, options);
+        return {
+          principalId: principalIdOf(payload),
+          claims: payload,
+          scopes: scopesOf(payload),
+          groups: [],
+          issuer: config.issuer,
+          ...(peek.kid === undefined ? {} : { kid: peek.kid }),
+        };
+      } catch (error) {
+        const failure = error instanceof AuthError ? error : new AuthenticationError(reasonForJoseError(error), "the token did not verify", { cause: error });
+        throw withDetail(failure, detail);
+      }
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * One error tree for every authorizer, each error carrying a stable {@link ReasonCode}.
+ *
+ * Schemes throw these; only `respond()` (shared/respond.ts) turns them into what API Gateway expects:
+ * an {@link AuthenticationError} becomes a 401, an {@link AuthorizationError} a 403 (explicit Deny),
+ * anything else is treated as unauthenticated with reason `internal`. No scheme picks a status code.
+ *
+ * @module
+ */
+
+/**
+ * Closed set of reason codes written to the decision log line and carried by every error.
+ * Stable: dashboards and alarms key on these strings.
+ */
+export const ReasonCode = {
+  /** Allowed: credential verified and every requirement met. */
+  ok: "ok",
+  /** No credential where the configured token sources say it should be. */
+  missingToken: "missing_token",
+  /** Not a compact JWS: wrong segment count, bad base64url, non-JSON header or payload, too large. */
+  malformedToken: "malformed_token",
+  /** `exp` is in the past (RFC 7519 §4.1.4). */
+  expired: "expired",
+  /** `nbf` is in the future (RFC 7519 §4.1.5). */
+  notYetValid: "not_yet_valid",
+  /** A required claim (`exp`, `sub`, `token_use`, ...) is absent or of the wrong type. */
+  missingClaim: "missing_claim",
+  /** Signature does not verify with the key named by `kid`. */
+  badSignature: "bad_signature",
+  /** `alg` is not in the configured allow-list (`none` and HMAC are never in it). */
+  algorithmNotAllowed: "algorithm_not_allowed",
+  /** The token's `kid` is not in the issuer's JWKS, even after one refetch. */
+  unknownKid: "unknown_kid",
+  /** `iss` is not the configured issuer. */
+  untrustedIssuer: "untrusted_issuer",
+  /** `aud` (or Cognito `client_id`) holds none of the configured audiences. */
+  wrongAudience: "wrong_audience",
+  /** Cognito `token_use` is not the configured one (an ID token where access is expected, or the reverse). */
+  wrongTokenUse: "wrong_token_use",
+  /** A required scope is not granted. Authorization failure: 403. */
+  insufficientScope: "insufficient_scope",
+  /** A required Cognito group is missing. Authorization failure: 403. */
+  missingGroup: "missing_group",
+  /** The JWKS could not be fetched (down, timeout, too large, not a JWKS) and no usable cached copy exists. */
+  jwksUnavailable: "jwks_unavailable",
+  /** The event is not an API Gateway authorizer event this project can read. */
+  malformedEvent: "malformed_event",
+  /** A bug or an unexpected error: treated as unauthenticated, never as an Allow. */
+  internal: "internal",
+} as const;
+
+/** One of the {@link ReasonCode} values, e.g. `"expired"`. */
+export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
+
+/**
+ * Base of every error this project throws on purpose. `message` is safe to log: it never holds a
+ * token, a key or a header value. `cause` may hold the library error (also never logged whole).
+ */
+export abstract class AuthError extends Error {
+  /** Why the request failed; a {@link ReasonCode}. */
+  readonly reason: ReasonCode;
+
+  constructor(reason: ReasonCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.reason = reason;
+  }
+}
+
+/** "Who are you?" failed: the credential is missing, malformed, expired, or does not verify. → 401. */
+export class AuthenticationError extends AuthError {}
+
+/** The caller is known but may not do this: missing scope, group or rule. → 403 (explicit Deny). */
+export class AuthorizationError extends AuthError {}
+
+/**
+ * A misconfiguration found at init. Thrown from module scope so the cold start fails loudly; the
+ * message lists every problem, each naming the environment variable and the fix.
+ */
+export class ConfigError extends Error {
+  /** Each problem as `VARIABLE: what is wrong, and the fix`. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n- ${problems.join("\n- ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Reason code of any thrown value: the {@link AuthError}'s own, else `internal`. */
+export function reasonOf(error: unknown): ReasonCode {
+  return error instanceof AuthError ? error.reason : ReasonCode.internal;
+}

@@ -1,0 +1,93 @@
+/**
+ * Where a token scheme finds its credential, and how it is taken out of the request.
+ *
+ * - TOKEN events: `authorizationToken`, either `Bearer <token>` or the bare token.
+ * - REQUEST events: the ordered `TOKEN_SOURCES` list, e.g. `header:Authorization,query:token,cookie:session`;
+ *   the first source present is used (a present but malformed value is an error, not a fall-through).
+ * - The `Authorization` header must use the Bearer scheme (RFC 6750 §2.1; scheme name case-insensitive).
+ *
+ * @module
+ */
+import { AuthenticationError, ReasonCode } from "../errors.ts";
+import { EventKind, type AuthRequest } from "./types.ts";
+
+/** One place a credential may be: a header (lower-case name), a query parameter, or a cookie. */
+export interface TokenSource {
+  readonly in: "header" | "query" | "cookie";
+  readonly name: string;
+}
+
+/** A credential taken from a request. `value` is secret: never log it. */
+export interface Credential {
+  /** Where it came from: `authorizationToken`, or the source (`header:authorization`, `query:token`, ...). */
+  readonly source: string;
+  readonly value: string;
+}
+
+/** Largest credential accepted, in characters; larger values are `malformed_token` before any parsing. */
+export const MAX_CREDENTIAL_LENGTH = 16_384;
+
+/** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** `Bearer` (any case), one or more spaces, the token; optional surrounding whitespace tolerated. */
+const BEARER = /^[ \t]*bearer +([^ \t]+)[ \t]*$/i;
+
+/**
+ * Parse `TOKEN_SOURCES` (`header:Authorization,query:token,cookie:session`).
+ * Returns the sources, or a problem string naming the bad entry.
+ */
+export function parseTokenSources(spec: readonly string[]): TokenSource[] | string {
+  const sources: TokenSource[] = [];
+  for (const entry of spec) {
+    const match = /^(header|query|cookie):([!#$%&'*+\-.^_`|~0-9A-Za-z]+)$/.exec(entry);
+    if (match === null) return `"${entry}" is not header:NAME, query:NAME or cookie:NAME`;
+    const where = match[1] as TokenSource["in"];
+    const name = match[2] as string;
+    sources.push({ in: where, name: where === "header" ? name.toLowerCase() : name });
+  }
+  return sources;
+}
+
+function bearerOrBare(value: string, allowBare: boolean): string {
+  const bearer = BEARER.exec(value);
+  const token = bearer?.[1] ?? (allowBare ? value.trim() : undefined);
+  if (token === undefined || !B64TOKEN.test(token)) {
+    throw new AuthenticationError(ReasonCode.malformedToken, "the credential is not a Bearer token (RFC 6750 §2.1)");
+  }
+  return token;
+}
+
+/**
+ * Take the credential out of `req`.
+ *
+ * @param sources where REQUEST events carry it, in order (ignored for TOKEN events).
+ * @throws {AuthenticationError} `missing_token` when no source holds a value; `malformed_token` when the
+ *   value is too long, not a Bearer token in `Authorization`, or not RFC 6750 token characters.
+ */
+export function extractCredential(req: AuthRequest, sources: readonly TokenSource[]): Credential {
+  let source: string | undefined;
+  let raw: string | undefined;
+  if (req.kind === EventKind.restToken) {
+    source = "authorizationToken";
+    raw = req.authorizationToken;
+  } else {
+    for (const candidate of sources) {
+      const map = candidate.in === "header" ? req.headers : candidate.in === "query" ? req.query : req.cookies;
+      const value = map[candidate.name];
+      if (value !== undefined && value.trim() !== "") {
+        source = `${candidate.in}:${candidate.name}`;
+        raw = value;
+        break;
+      }
+    }
+  }
+  if (source === undefined || raw === undefined || raw.trim() === "") {
+    throw new AuthenticationError(ReasonCode.missingToken, "no credential in the configured token sources");
+  }
+  if (raw.length > MAX_CREDENTIAL_LENGTH) {
+    throw new AuthenticationError(ReasonCode.malformedToken, `the credential is longer than ${MAX_CREDENTIAL_LENGTH} characters`);
+  }
+  // Authorization must say Bearer; a TOKEN event's authorizationToken and other sources may hold the bare token.
+  const allowBare = source !== "header:authorization";
+  return { source, value: bearerOrBare(raw, allowBare) };
+}

@@ -1,0 +1,68 @@
+/**
+ * Adapters that let both JWT libraries use the one shared {@link JwksCache}.
+ *
+ * @module
+ */
+import { importJWK, type CryptoKey, type JWK, type JWSHeaderParameters } from "jose";
+import type { JwksCache as AwsJwksCache, Jwks as AwsJwks, JwkWithKid as AwsJwkWithKid } from "aws-jwt-verify/jwk";
+import { AuthenticationError, ReasonCode } from "../errors.ts";
+import type { Jwk, JwksCache } from "./cache.ts";
+
+/** Where a verifier gets its cache: directly, or after discovery has found the JWKS URI. */
+export type JwksCacheSource = () => JwksCache | Promise<JwksCache>;
+
+/**
+ * A jose key resolver (`jwtVerify(token, resolver, ...)`) backed by the shared cache.
+ *
+ * It only reads the protected header's `kid` and `alg` (jose has already checked `alg` against the
+ * allow-list); `jku`, `x5u`, `x5c` and `jwk` headers are ignored. Imported keys are memoised per JWK.
+ * @throws {AuthenticationError} `unknown_kid` or `jwks_unavailable` (from the cache).
+ */
+export function toJoseKeyResolver(source: JwksCacheSource): (header: JWSHeaderParameters) => Promise<CryptoKey> {
+  const imported = new WeakMap<Jwk, Promise<CryptoKey>>();
+  return async function resolveJoseKey(header) {
+    const alg = header.alg;
+    if (typeof alg !== "string") throw new AuthenticationError(ReasonCode.malformedToken, "the token has no alg");
+    const cache = await source();
+    const jwk = await cache.getJwk(typeof header.kid === "string" ? header.kid : undefined, alg);
+    let key = imported.get(jwk);
+    if (key === undefined) {
+      key = importJWK(jwk as JWK, alg) as Promise<CryptoKey>;
+      imported.set(jwk, key);
+    }
+    return key;
+  };
+}
+
+/**
+ * An aws-jwt-verify `JwksCache` backed by the shared cache.
+ *
+ * `cacheFor` maps the JWKS URI aws-jwt-verify asks for (the user pool's well-known URI) to the shared
+ * cache to use: usually the cache of that URI, or the cache of a configured `JWKS_URI` override.
+ */
+export function toAwsJwtVerifyCache(cacheFor: (jwksUri: string) => JwksCache): AwsJwksCache {
+  const withKid = (jwk: Jwk | undefined): AwsJwkWithKid => {
+    if (jwk?.kid === undefined) throw new AuthenticationError(ReasonCode.unknownKid, "no key in the JWKS matches the token's kid and alg");
+    return jwk as unknown as AwsJwkWithKid;
+  };
+  const headerOf = (decomposed: { header: { kid?: unknown; alg?: unknown } }): { kid: string | undefined; alg: string } => ({
+    kid: typeof decomposed.header.kid === "string" ? decomposed.header.kid : undefined,
+    alg: typeof decomposed.header.alg === "string" ? decomposed.header.alg : "",
+  });
+  return {
+    async getJwk(jwksUri, decomposed) {
+      const { kid, alg } = headerOf(decomposed);
+      return withKid(await cacheFor(jwksUri).getJwk(kid, alg));
+    },
+    getCachedJwk(jwksUri, decomposed) {
+      const { kid, alg } = headerOf(decomposed);
+      return withKid(cacheFor(jwksUri).getCachedJwk(kid, alg));
+    },
+    addJwks(jwksUri, jwks) {
+      cacheFor(jwksUri).addJwks(jwks);
+    },
+    async getJwks(jwksUri) {
+      return (await cacheFor(jwksUri).getJwks()) as unknown as AwsJwks;
+    },
+  };
+}

@@ -1,0 +1,242 @@
+/**
+ * One JWKS cache per JWKS URI per process, shared by the jose and aws-jwt-verify verifiers
+ * (see `adapters.ts`).
+ *
+ * Behaviour, all times in milliseconds:
+ * - **single-flight**: at most one fetch per URI is in flight; concurrent callers share it.
+ * - **TTL** (`ttlMs`, default 10 min): older key sets are refetched before use.
+ * - **stale-if-error**: when a refetch fails, the last good key set stays usable for `maxStaleMs` past its TTL.
+ * - **unknown `kid`**: one refetch, then no other kid-miss refetch for `kidMissCooldownMs` (default 5 s),
+ *   so a flood of random `kid`s cannot hammer the issuer, while a key that truly appears is picked up soon.
+ * - **bounded**: `fetchTimeoutMs` (default 3 s, well inside the authorizer's budget), `maxResponseBytes`
+ *   (default 256 KiB), at most `maxKeys` keys kept; RSA keys under 2048 bits and non-signature keys dropped.
+ * - Only the configured URI is ever fetched: `jku`, `x5u`, `x5c` and embedded `jwk` headers are never used.
+ *
+ * @see RFC 7517 (JWK, JWKS), RFC 7515 §4.1.4 (`kid`)
+ * @module
+ */
+import { AuthenticationError, ReasonCode } from "../errors.ts";
+import { fetchJson, type JsonFetcher } from "./fetch.ts";
+
+/** A public JSON Web Key (RFC 7517 §4); members beyond the typed ones are kept as they came. */
+export interface Jwk {
+  readonly kty: string;
+  readonly kid?: string;
+  readonly alg?: string;
+  readonly use?: string;
+  readonly key_ops?: readonly string[];
+  readonly crv?: string;
+  readonly n?: string;
+  readonly e?: string;
+  readonly x?: string;
+  readonly y?: string;
+  readonly [member: string]: unknown;
+}
+
+/** A JSON Web Key Set (RFC 7517 §5). */
+export interface Jwks {
+  readonly keys: readonly Jwk[];
+}
+
+/** Tunables of a {@link JwksCache}; every field optional, units in the names. */
+export interface JwksCacheOptions {
+  /** Age in ms after which a key set is refetched before use. Default 600 000 (10 min). */
+  readonly ttlMs?: number;
+  /** Ms past the TTL during which the last good key set is still used when refetching fails. Default 21 600 000 (6 h). */
+  readonly maxStaleMs?: number;
+  /** Ms after a fetch during which an unknown `kid` does not cause another fetch. Default 5000. */
+  readonly kidMissCooldownMs?: number;
+  /** Deadline of one fetch in ms. Default 3000. */
+  readonly fetchTimeoutMs?: number;
+  /** Largest JWKS response accepted, in bytes. Default 262 144. */
+  readonly maxResponseBytes?: number;
+  /** Most keys kept from one key set. Default 50. */
+  readonly maxKeys?: number;
+  /** Clock in ms since the epoch; injectable for tests. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Transport; injectable for tests. Default {@link fetchJson} over node:https. */
+  readonly fetcher?: JsonFetcher;
+}
+
+const DEFAULTS = {
+  ttlMs: 600_000,
+  maxStaleMs: 21_600_000,
+  kidMissCooldownMs: 5_000,
+  fetchTimeoutMs: 3_000,
+  maxResponseBytes: 262_144,
+  maxKeys: 50,
+} as const;
+
+/** `kty` (and `crv`) each JWS `alg` needs (RFC 7518 §3.1, RFC 8037 §3.1). */
+const KEY_TYPE_FOR_ALG: Readonly<Record<string, { kty: string; crv?: readonly string[] }>> = {
+  RS256: { kty: "RSA" }, RS384: { kty: "RSA" }, RS512: { kty: "RSA" },
+  PS256: { kty: "RSA" }, PS384: { kty: "RSA" }, PS512: { kty: "RSA" },
+  ES256: { kty: "EC", crv: ["P-256"] }, ES384: { kty: "EC", crv: ["P-384"] }, ES512: { kty: "EC", crv: ["P-521"] },
+  EdDSA: { kty: "OKP", crv: ["Ed25519", "Ed448"] }, Ed25519: { kty: "OKP", crv: ["Ed25519"] },
+};
+
+/** Smallest RSA modulus accepted, in bytes (2048 bits; RFC 7518 §3.3 requires at least 2048). */
+const MIN_RSA_MODULUS_BYTES = 256;
+
+/** A key set as cached: only usable public signature keys. */
+function toUsableKeys(body: unknown, maxKeys: number): Jwk[] {
+  if (typeof body !== "object" || body === null || !Array.isArray((body as { keys?: unknown }).keys)) {
+    throw new Error("not a JWKS: no `keys` array");
+  }
+  const usable: Jwk[] = [];
+  for (const candidate of (body as { keys: unknown[] }).keys) {
+    if (usable.length >= maxKeys) break;
+    if (typeof candidate !== "object" || candidate === null || Array.isArray(candidate)) continue;
+    const jwk = candidate as Jwk;
+    if (typeof jwk.kty !== "string" || (jwk.kid !== undefined && typeof jwk.kid !== "string")) continue;
+    if (jwk.use !== undefined && jwk.use !== "sig") continue;
+    if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes("verify"))) continue;
+    if ("d" in jwk || jwk.kty === "oct") continue; // never accept private or symmetric key material
+    if (jwk.kty === "RSA" && (typeof jwk.n !== "string" || Buffer.from(jwk.n, "base64url").length < MIN_RSA_MODULUS_BYTES)) continue;
+    usable.push(Object.freeze({ ...jwk }));
+  }
+  return usable;
+}
+
+/** True when `jwk` may verify a JWS signed with `alg`. */
+export function keyFitsAlg(jwk: Jwk, alg: string): boolean {
+  const need = KEY_TYPE_FOR_ALG[alg];
+  if (need === undefined || jwk.kty !== need.kty) return false;
+  if (need.crv !== undefined && (jwk.crv === undefined || !need.crv.includes(jwk.crv))) return false;
+  return jwk.alg === undefined || jwk.alg === alg;
+}
+
+/** The JWKS of one URI. Create through {@link jwksCacheFor} so each URI has one per process. */
+export class JwksCache {
+  /** The JWKS location, as given. */
+  readonly uri: URL;
+  readonly #options: Required<Omit<JwksCacheOptions, "now" | "fetcher">>;
+  readonly #now: () => number;
+  readonly #fetcher: JsonFetcher;
+  #keys: readonly Jwk[] | undefined;
+  /** When the current key set was fetched (ms). */
+  #fetchedAt = 0;
+  /** When the last fetch started, successful or not (ms). */
+  #attemptedAt = Number.NEGATIVE_INFINITY;
+  #inFlight: Promise<void> | undefined;
+  #fetchCount = 0;
+
+  constructor(uri: URL, options: JwksCacheOptions = {}) {
+    this.uri = uri;
+    this.#options = {
+      ttlMs: options.ttlMs ?? DEFAULTS.ttlMs,
+      maxStaleMs: options.maxStaleMs ?? DEFAULTS.maxStaleMs,
+      kidMissCooldownMs: options.kidMissCooldownMs ?? DEFAULTS.kidMissCooldownMs,
+      fetchTimeoutMs: options.fetchTimeoutMs ?? DEFAULTS.fetchTimeoutMs,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
+      maxKeys: options.maxKeys ?? DEFAULTS.maxKeys,
+    };
+    this.#now = options.now ?? Date.now;
+    this.#fetcher = options.fetcher ?? fetchJson;
+  }
+
+  /** How many fetches this cache has started (for tests and the bench). */
+  get fetchCount(): number {
+    return this.#fetchCount;
+  }
+
+  /**
+   * Start fetching now, without waiting and without failing: for module scope at init, so the fetch
+   * overlaps the rest of the cold start. A failed warm-up is retried by the first request.
+   */
+  warm(): void {
+    if (this.#keys === undefined) this.#refresh().catch(() => undefined);
+  }
+
+  /** Put a key set in the cache as if just fetched (a bundled snapshot, or aws-jwt-verify's `cacheJwks`). */
+  addJwks(jwks: unknown): void {
+    this.#keys = toUsableKeys(jwks, this.#options.maxKeys);
+    this.#fetchedAt = this.#now();
+  }
+
+  /** The cached key set, fetched first when there is none or it is past its TTL. @throws {AuthenticationError} `jwks_unavailable` */
+  async getJwks(): Promise<Jwks> {
+    return { keys: await this.#currentKeys() };
+  }
+
+  /** The key for `kid` and `alg` from the cache only, or `undefined` (no fetch). */
+  getCachedJwk(kid: string | undefined, alg: string): Jwk | undefined {
+    return this.#keys === undefined ? undefined : pick(this.#keys, kid, alg);
+  }
+
+  /**
+   * The key that verifies a JWS with header `kid` and `alg`.
+   *
+   * A token without `kid` is matched only when exactly one key fits `alg`.
+   * @throws {AuthenticationError} `unknown_kid` when no key fits, even after the allowed refetch;
+   *   `jwks_unavailable` when no key set could be had at all.
+   */
+  async getJwk(kid: string | undefined, alg: string): Promise<Jwk> {
+    const keys = await this.#currentKeys();
+    const found = pick(keys, kid, alg);
+    if (found !== undefined) return found;
+    if (this.#now() - this.#attemptedAt >= this.#options.kidMissCooldownMs) {
+      try {
+        await this.#refresh();
+      } catch {
+        // The endpoint failed: the cached keys stand, and the kid is still unknown.
+      }
+      const refetched = this.#keys === undefined ? undefined : pick(this.#keys, kid, alg);
+      if (refetched !== undefined) return refetched;
+    }
+    throw new AuthenticationError(ReasonCode.unknownKid, "no key in the JWKS matches the token's kid and alg");
+  }
+
+  async #currentKeys(): Promise<readonly Jwk[]> {
+    const now = this.#now();
+    const age = now - this.#fetchedAt;
+    if (this.#keys !== undefined && age < this.#options.ttlMs) return this.#keys;
+    const usableStale = this.#keys !== undefined && age < this.#options.ttlMs + this.#options.maxStaleMs;
+    // A refetch failed moments ago: serve the stale set instead of making every request wait on the issuer.
+    if (usableStale && this.#inFlight === undefined && now - this.#attemptedAt < this.#options.kidMissCooldownMs) return this.#keys as readonly Jwk[];
+    try {
+      await this.#refresh();
+    } catch (error) {
+      if (!usableStale) throw new AuthenticationError(ReasonCode.jwksUnavailable, "the JWKS could not be fetched", { cause: error });
+    }
+    if (this.#keys === undefined) throw new AuthenticationError(ReasonCode.jwksUnavailable, "the JWKS could not be fetched");
+    return this.#keys;
+  }
+
+  /** Fetch the key set, sharing a fetch already in flight. */
+  #refresh(): Promise<void> {
+    this.#inFlight ??= this.#fetchOnce().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #fetchOnce(): Promise<void> {
+    this.#attemptedAt = this.#now();
+    this.#fetchCount += 1;
+    const body = await this.#fetcher(this.uri, { timeoutMs: this.#options.fetchTimeoutMs, maxBytes: this.#options.maxResponseBytes });
+    this.#keys = toUsableKeys(body, this.#options.maxKeys);
+    this.#fetchedAt = this.#now();
+  }
+}
+
+function pick(keys: readonly Jwk[], kid: string | undefined, alg: string): Jwk | undefined {
+  if (kid !== undefined) return keys.find((jwk) => jwk.kid === kid && keyFitsAlg(jwk, alg));
+  const fitting = keys.filter((jwk) => keyFitsAlg(jwk, alg));
+  return fitting.length === 1 ? fitting[0] : undefined;
+}
+
+const caches = new Map<string, JwksCache>();
+
+/**
+ * The process-wide cache for `uri`, created with `options` on first use (later options are ignored:
+ * the first configuration of a URI wins, so two verifiers of one issuer share one cache).
+ */
+export function jwksCacheFor(uri: URL, options?: JwksCacheOptions): JwksCache {
+  let cache = caches.get(uri.href);
+  if (cache === undefined) {
+    cache = new JwksCache(uri, options);
+    caches.set(uri.href, cache);
+  }
+  return cache;
+}

@@ -1,0 +1,133 @@
+/**
+ * The one-way flow every authorizer shares:
+ * `event → normalise → extract credential → verify (scheme) → decide → respond`.
+ *
+ * Each call writes exactly one decision line. Nothing but the documented outcomes leaves: a bug, a
+ * timeout or a malformed event is a 401 (reason `internal`, `malformed_event`, ...), never an Allow and
+ * never a 500 carrying details.
+ *
+ * @module
+ */
+import type { Context } from "aws-lambda";
+import { decide, type AccessRules, type Principal } from "./decide.ts";
+import { AuthenticationError, AuthError, AuthorizationError, ReasonCode, reasonOf } from "./errors.ts";
+import type { Credential } from "./events/credentials.ts";
+import { toAuthRequest } from "./events/normalise.ts";
+import { routeOf, type AuthRequest } from "./events/types.ts";
+import { logDecision, logger, redactEvent } from "./logging.ts";
+import type { AuthorizerResult } from "./policy/builder.ts";
+import { respond, type Outcome, type ResponseOptions } from "./respond.ts";
+
+/** The scheme-specific parts of an authorizer. */
+export interface AuthorizerSpec {
+  /** Take the credential out of the request. @throws {AuthenticationError} `missing_token`, `malformed_token` */
+  readonly extract: (req: AuthRequest) => Credential;
+  /** Verify it and say who it belongs to. @throws {AuthenticationError} (401) or {AuthorizationError} (403) */
+  readonly verify: (credential: Credential, req: AuthRequest) => Promise<Principal>;
+  /** Requirements for every call. */
+  readonly rules: AccessRules;
+  /** Answer formats. */
+  readonly response: ResponseOptions;
+  /**
+   * Ms kept in reserve before the Lambda timeout: verification still running then is abandoned with a 401
+   * (reason `internal`), so a slow issuer never turns into a Lambda timeout (500). Default 500.
+   */
+  readonly deadlineMarginMs?: number;
+}
+
+/** The function a Lambda handler wraps: API Gateway event in, policy / simple response out, or `Unauthorized` thrown. */
+export type AuthorizerFunction = (event: unknown, context?: Context) => Promise<AuthorizerResult>;
+
+/** Extra log fields an error may carry (unverified `iss` and `kid`, for diagnosing a 401). */
+interface ErrorDetail {
+  readonly iss?: string;
+  readonly kid?: string;
+}
+
+/** Attach the unverified `iss` / `kid` of a rejected token to an error, for the decision log line. */
+export function withDetail<E extends Error>(error: E, detail: ErrorDetail): E {
+  return Object.assign(error, { detail });
+}
+
+function detailOf(error: unknown): ErrorDetail {
+  const detail = (error as { detail?: unknown } | null)?.detail;
+  return typeof detail === "object" && detail !== null ? (detail as ErrorDetail) : {};
+}
+
+/** Class name of the library error behind a failure (an {@link AuthError}'s cause), or of an unexpected error. */
+function errorNameOf(failure: unknown): string | undefined {
+  const error = failure instanceof AuthError ? failure.cause : failure;
+  return error instanceof Error ? error.name : undefined;
+}
+
+/** Reject after `ms` with a 401 `internal`; the timer never keeps the process alive. */
+function deadline(ms: number): { promise: Promise<never>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AuthenticationError(ReasonCode.internal, `no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * Compose an authorizer from a scheme's `extract` and `verify`.
+ *
+ * @returns an async function for a Lambda handler; it resolves to the answer for the event's kind, or
+ *   rejects with exactly `Error("Unauthorized")` (401).
+ */
+export function createAuthorizer(spec: AuthorizerSpec): AuthorizerFunction {
+  const margin = spec.deadlineMarginMs ?? 500;
+  return async function authorize(event, context) {
+    const started = performance.now();
+    if (logger.getLogEvent()) logger.info("authorizer event", { event: redactEvent(event) });
+    let req: AuthRequest | undefined;
+    let outcome: Outcome;
+    let failure: unknown;
+    try {
+      req = toAuthRequest(event);
+      const credential = spec.extract(req);
+      const remaining = context?.getRemainingTimeInMillis?.() ?? 10_000;
+      const timer = deadline(Math.max(remaining - margin, 0));
+      let principal: Principal;
+      try {
+        principal = await Promise.race([spec.verify(credential, req), timer.promise]);
+      } finally {
+        timer.cancel();
+      }
+      const decision = decide(principal, spec.rules);
+      outcome = decision.effect === "Allow"
+        ? { decision: "allow", principal, reason: decision.reason }
+        : { decision: "deny", principal, reason: decision.reason };
+    } catch (error) {
+      failure = error;
+      outcome = error instanceof AuthorizationError
+        ? { decision: "deny", principal: undefined, reason: error.reason }
+        : { decision: "unauthenticated", reason: reasonOf(error) };
+    }
+
+    let answer: { result: AuthorizerResult; dropped: string[] } | undefined;
+    let thrown: unknown;
+    try {
+      answer = respond(req, outcome, spec.response);
+    } catch (error) {
+      thrown = error;
+    }
+    const principal = outcome.decision === "unauthenticated" ? undefined : outcome.principal;
+    const detail = detailOf(failure);
+    logDecision({
+      eventKind: req?.kind ?? "unknown",
+      route: req === undefined ? "unknown" : routeOf(req),
+      decision: outcome.decision,
+      reason: outcome.reason,
+      principalId: principal?.principalId,
+      iss: principal?.issuer ?? detail.iss,
+      kid: principal?.kid ?? detail.kid,
+      errorName: errorNameOf(failure),
+      droppedClaims: answer !== undefined && answer.dropped.length > 0 ? answer.dropped : undefined,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    });
+    if (answer === undefined) throw thrown;
+    return answer.result;
+  };
+}
