@@ -131,7 +131,7 @@ export class JwksCache {
       maxResponseBytes: options.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
       maxKeys: options.maxKeys ?? DEFAULTS.maxKeys,
     };
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => Date.now());
     this.#fetcher = options.fetcher ?? fetchJson;
   }
 
