@@ -72,11 +72,22 @@ export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: Jwks
     { jwksCache: toAwsJwtVerifyCache(cacheFor) },
   );
 
+  // Both issuer forms Cognito uses (regional and global); a token naming any other is refused before any fetch.
+  const issuers = new Set(config.userPools.flatMap(({ userPoolId }) => {
+    const region = userPoolId.split("_")[0] ?? "";
+    return [`https://cognito-idp.${region}.amazonaws.com/${userPoolId}`, `https://issuer-cognito-idp.${region}.amazonaws.com/${userPoolId}`];
+  }));
+
   return {
     warm() {
       for (const pool of config.userPools) cacheFor(CognitoJwtVerifier.parseUserPoolId(pool.userPoolId).jwksUri).warm();
     },
     async verify({ value: token }) {
+      const peek = peekJwt(token);
+      if (peek === undefined) throw new AuthenticationError(ReasonCode.malformedToken, "not a compact JWS");
+      if (peek.iss === undefined || !issuers.has(peek.iss)) {
+        throw withDetail(new AuthenticationError(ReasonCode.untrustedIssuer, "iss is not a configured user pool"), detailOf(peek));
+      }
       try {
         const payload = await verifier.verify(token);
         const sub = typeof payload.sub === "string" ? payload.sub : undefined;
@@ -93,7 +104,7 @@ export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: Jwks
         };
       } catch (error) {
         const failure = error instanceof AuthError ? error : new AuthenticationError(reasonForJwtError(error), "the token did not verify", { cause: error });
-        throw withDetail(failure, detailOf(peekJwt(token)));
+        throw withDetail(failure, detailOf(peek));
       }
     },
   };

@@ -57,8 +57,8 @@ export class EnvReader {
   }
 
   /**
-   * A list split on `separator` (`,` by default, or `" "` for whitespace), trimmed, blanks dropped,
-   * duplicates removed. `required`: an empty list is a problem. `*` is refused: a wildcard never
+   * A list split on `separator` (`,` by default, or `" "` for whitespace), trimmed, blanks dropped, order
+   * and repeats kept (lists may be positional, like one `JWKS_URI` per user pool). `required`: an empty list is a problem. `*` is refused: a wildcard never
    * stands in for a value (DESIGN: opt-outs are explicit).
    */
   list(name: string, opts: Common & { readonly required?: boolean; readonly separator?: "," | " "; readonly defaultValue?: readonly string[] }): string[] {
@@ -70,7 +70,7 @@ export class EnvReader {
     const parts = (opts.separator === " " ? value.split(/\s+/) : value.split(",")).map((part) => part.trim()).filter((part) => part !== "");
     if (parts.includes("*")) this.problem(name, "may not contain `*`", opts.fix);
     if (opts.required === true && parts.length === 0) this.problem(name, "is empty", opts.fix);
-    return [...new Set(parts)];
+    return parts;
   }
 
   /** One of `allowed`; `defaultValue` when unset. */
