@@ -73,15 +73,15 @@ function redactValue(value: unknown, field: string | undefined): unknown {
   if (Array.isArray(value)) return value.map((item) => redactValue(item, undefined));
   if (typeof value !== "object" || value === null) return value;
   const copy: Record<string, unknown> = {};
-  for (const [name, inner] of Object.entries(value)) {
+  for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
     if (name === "rawQueryString" || name === "rawPath") {
       copy[name] = name === "rawPath" ? inner : REDACTED;
     } else if (HEADER_FIELDS.has(name) && typeof inner === "object" && inner !== null) {
       copy[name] = Object.fromEntries(
-        Object.entries(inner).map(([header, headerValue]) => [header, SAFE_HEADERS.has(header.toLowerCase()) ? headerValue : REDACTED]),
+        Object.entries(inner as Record<string, unknown>).map(([header, headerValue]) => [header, SAFE_HEADERS.has(header.toLowerCase()) ? headerValue : REDACTED]),
       );
     } else if (MAP_FIELDS.has(name) && typeof inner === "object" && inner !== null) {
-      copy[name] = Object.fromEntries(Object.keys(inner).map((key) => [key, REDACTED]));
+      copy[name] = Object.fromEntries(Object.keys(inner as Record<string, unknown>).map((key) => [key, REDACTED]));
     } else {
       copy[name] = redactValue(inner, name);
     }

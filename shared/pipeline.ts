@@ -51,7 +51,7 @@ export function withDetail<E extends Error>(error: E, detail: ErrorDetail): E {
 
 function detailOf(error: unknown): ErrorDetail {
   const detail = (error as { detail?: unknown } | null)?.detail;
-  return typeof detail === "object" && detail !== null ? (detail as ErrorDetail) : {};
+  return typeof detail === "object" && detail !== null ? detail : {};
 }
 
 /** Class name of the library error behind a failure (an {@link AuthError}'s cause), or of an unexpected error. */

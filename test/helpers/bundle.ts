@@ -43,8 +43,8 @@ export function captureLogs(): LogCapture {
     chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
     return true;
   };
-  process.stdout.write = grab as typeof process.stdout.write;
-  process.stderr.write = grab as typeof process.stderr.write;
+  process.stdout.write = grab;
+  process.stderr.write = grab;
   return {
     text: () => chunks.join(""),
     stop: () => {

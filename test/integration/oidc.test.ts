@@ -122,7 +122,7 @@ describe("OIDC authorizer refuses", () => {
   });
 
   it.each(["PEM", "JWK"])("HS256 signed with the issuer's public key (%s form) with 401", async (form) => {
-    const publicKey = createPublicKey({ key: rsa.publicJwk as never, format: "jwk" });
+    const publicKey = createPublicKey({ key: rsa.publicJwk, format: "jwk" });
     const secret = form === "PEM" ? Buffer.from(publicKey.export({ type: "spki", format: "pem" })) : Buffer.from(JSON.stringify(rsa.publicJwk));
     const forged = await new SignJWT(claims()).setProtectedHeader({ alg: "HS256", kid: rsa.kid }).sign(secret);
     const result = await callRestToken(forged);
