@@ -191,6 +191,22 @@ describe("OIDC authorizer refuses", () => {
   });
 });
 
+describe("OIDC authorizer on events it cannot read", () => {
+  it.each([
+    ["null", null],
+    ["a string", "GET /"],
+    ["an empty object", {}],
+    ["a TOKEN event without methodArn", { type: "TOKEN", authorizationToken: "Bearer x" }],
+    ["a REQUEST event with a non-execute-api ARN", { type: "REQUEST", methodArn: "arn:aws:s3:::bucket/key", headers: null }],
+    ["a 2.0 event without routeArn", { version: "2.0", type: "REQUEST", identitySource: ["Bearer x"] }],
+  ])("answers %s with 401 malformed_event, never a crash", async (_name, event) => {
+    const before = decisionLines(logs.text()).length;
+    const result = await invokeHandler(handler, event, context());
+    expect(result.verdict).toBe("401");
+    expect(decisionLines(logs.text())[before]?.reason).toBe("malformed_event");
+  });
+});
+
 describe("OIDC authorizer and the JWKS endpoint", () => {
   it("fetches the JWKS exactly once for 100 concurrent cold calls", async () => {
     const own = await startJwksServer(toJwks(rsa));
