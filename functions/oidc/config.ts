@@ -36,6 +36,7 @@ export function parseOidcConfig(source: Env): OidcConfig {
   const audiences = env.list("AUDIENCE", { required: true, fix: "set the aud your issuer puts in access tokens, comma-separated" });
   const jwksUri = env.httpsUrl("JWKS_URI", { fix: "set the issuer's JWKS URL (https), or leave it empty to use discovery" });
   const algorithms = env.list("ALGORITHMS", { defaultValue: ["RS256"], fix: `allow only ${ASYMMETRIC_ALGORITHMS.join(", ")}` });
+  if (algorithms.length === 0) env.problem("ALGORITHMS", "lists no algorithm", "leave it unset for RS256, or list the allowed algorithms, comma-separated");
   const refused = algorithms.filter((alg) => !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg));
   if (refused.length > 0) env.problem("ALGORITHMS", `has ${refused.join(", ")}`, `allow only ${ASYMMETRIC_ALGORITHMS.join(", ")} (never none or HMAC with public keys)`);
   const common = readCommonConfig(env);

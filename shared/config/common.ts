@@ -29,7 +29,9 @@ export function readCommonConfig(env: EnvReader): CommonConfig {
     fix: "list where REQUEST events carry the token, in order, e.g. header:Authorization,query:token,cookie:session",
   });
   const tokenSources = parseTokenSources(sourceSpec);
-  if (typeof tokenSources === "string") {
+  if (sourceSpec.length === 0) {
+    env.problem("TOKEN_SOURCES", "lists no source", "leave it unset for header:Authorization, or list header:NAME, query:NAME or cookie:NAME");
+  } else if (typeof tokenSources === "string") {
     env.problem("TOKEN_SOURCES", `has ${tokenSources}`, "use header:NAME, query:NAME or cookie:NAME, comma-separated");
   }
   return {

@@ -67,8 +67,8 @@ function parseCookies(cookieList: unknown, cookieHeader: string | undefined): Re
   const cookies = new Map<string, string[]>();
   for (const pair of pairs) {
     const at = pair.indexOf("=");
-    if (at <= 0) continue;
-    const name = pair.slice(0, at).trim();
+    const name = at === -1 ? "" : pair.slice(0, at).trim();
+    if (name === "") continue;
     const value = pair.slice(at + 1).trim();
     const list = cookies.get(name);
     if (list === undefined) cookies.set(name, [value]);

@@ -75,8 +75,17 @@ const KEY_TYPE_FOR_ALG: Readonly<Record<string, { kty: string; crv?: readonly st
   EdDSA: { kty: "OKP", crv: ["Ed25519", "Ed448"] }, Ed25519: { kty: "OKP", crv: ["Ed25519"] },
 };
 
-/** Smallest RSA modulus accepted, in bytes (2048 bits; RFC 7518 §3.3 requires at least 2048). */
-const MIN_RSA_MODULUS_BYTES = 256;
+/** Smallest RSA modulus accepted, in bits (RFC 7518 §3.3 requires at least 2048). */
+const MIN_RSA_MODULUS_BITS = 2048;
+
+/** Bit length of a base64url big-endian unsigned integer (a JWK `n`). */
+function bitLength(base64url: string): number {
+  const bytes = Buffer.from(base64url, "base64url");
+  let start = 0;
+  while (start < bytes.length && bytes[start] === 0) start += 1;
+  if (start === bytes.length) return 0;
+  return (bytes.length - start - 1) * 8 + (32 - Math.clz32(bytes[start] ?? 0));
+}
 
 /** A key set as cached: only usable public signature keys. */
 function toUsableKeys(body: unknown, maxKeys: number): Jwk[] {
@@ -92,7 +101,7 @@ function toUsableKeys(body: unknown, maxKeys: number): Jwk[] {
     if (jwk.use !== undefined && jwk.use !== "sig") continue;
     if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes("verify"))) continue;
     if ("d" in jwk || jwk.kty === "oct") continue; // never accept private or symmetric key material
-    if (jwk.kty === "RSA" && (typeof jwk.n !== "string" || Buffer.from(jwk.n, "base64url").length < MIN_RSA_MODULUS_BYTES)) continue;
+    if (jwk.kty === "RSA" && (typeof jwk.n !== "string" || bitLength(jwk.n) < MIN_RSA_MODULUS_BITS)) continue;
     usable.push(Object.freeze({ ...jwk }));
   }
   return usable;
@@ -175,7 +184,9 @@ export class JwksCache {
     const keys = await this.#currentKeys();
     const found = pick(keys, kid, alg);
     if (found !== undefined) return found;
-    if (this.#now() - this.#attemptedAt >= this.#options.kidMissCooldownMs) {
+    // A miss while a fetch is in flight waits for it (a rotated key must not 401 while it is being fetched);
+    // otherwise it may start one refetch per cooldown.
+    if (this.#inFlight !== undefined || this.#now() - this.#attemptedAt >= this.#options.kidMissCooldownMs) {
       try {
         await this.#refresh();
       } catch {
@@ -193,7 +204,8 @@ export class JwksCache {
     if (this.#keys !== undefined && age < this.#options.ttlMs) return this.#keys;
     const usableStale = this.#keys !== undefined && age < this.#options.ttlMs + this.#options.maxStaleMs;
     // A refetch failed moments ago: serve the stale set instead of making every request wait on the issuer.
-    if (usableStale && this.#inFlight === undefined && now - this.#attemptedAt < this.#options.kidMissCooldownMs) return this.#keys as readonly Jwk[];
+    const lastAttemptFailed = this.#attemptedAt > this.#fetchedAt;
+    if (usableStale && lastAttemptFailed && this.#inFlight === undefined && now - this.#attemptedAt < this.#options.kidMissCooldownMs) return this.#keys as readonly Jwk[];
     try {
       await this.#refresh();
     } catch (error) {
