@@ -10,8 +10,8 @@
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import type { JWK } from "jose";
+import { listenOnLoopback } from "./loopback.ts";
 
 /**
  * How an endpoint answers: `ok` serves the document; `down` answers 500; `html` answers 200 with an
@@ -91,7 +91,6 @@ export async function startJwksServer(options: JwksServerOptions = {}): Promise<
   let fetchCount = 0;
   let discoveryFetchCount = 0;
   let origin = "";
-  const sockets = new Set<Socket>();
 
   function answer(res: ServerResponse, mode: EndpointMode, body: () => unknown, cacheControl?: string): void {
     switch (mode) {
@@ -127,32 +126,8 @@ export async function startJwksServer(options: JwksServerOptions = {}): Promise<
     }
   }
 
-  const server = createServer(onRequest);
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  let closing: Promise<void> | undefined;
-  function close(): Promise<void> {
-    closing ??= new Promise<void>((resolve) => {
-      clearTimeout(lifetime);
-      server.close(() => resolve());
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-    });
-    return closing;
-  }
-  const lifetime = setTimeout(() => void close(), options.maxLifetimeMs ?? 120_000);
-  lifetime.unref();
+  const listener = await listenOnLoopback(createServer(onRequest), { maxLifetimeMs: options.maxLifetimeMs ?? 120_000 });
+  origin = listener.origin;
 
   return {
     origin,
@@ -178,6 +153,6 @@ export async function startJwksServer(options: JwksServerOptions = {}): Promise<
       fetchCount = 0;
       discoveryFetchCount = 0;
     },
-    close,
+    close: listener.close,
   };
 }

@@ -14,10 +14,10 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import Provider, { errors } from "oidc-provider";
 import type { Adapter, AdapterFactory, AdapterPayload, Configuration } from "oidc-provider";
 import { createKeyPair } from "./keys.ts";
+import { listenOnLoopback } from "./loopback.ts";
 
 /** A resource server (API) the provider issues access tokens for. */
 export interface ResourceServerOptions {
@@ -117,32 +117,7 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions = {}): 
   };
   // Koa's request handler settles after answering and reports its own errors.
   const server = createServer((req, res) => void handle(req, res));
-  const sockets = new Set<Socket>();
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  let closing: Promise<void> | undefined;
-  function close(): Promise<void> {
-    closing ??= new Promise<void>((resolve) => {
-      clearTimeout(lifetime);
-      server.close(() => resolve());
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-    });
-    return closing;
-  }
-  const lifetime = setTimeout(() => void close(), options.maxLifetimeMs ?? 120_000);
-  lifetime.unref();
+  const { origin: issuer, close } = await listenOnLoopback(server, { maxLifetimeMs: options.maxLifetimeMs ?? 120_000 });
 
   const configuration: Configuration = {
     // Our own in-memory store: the built-in one works too, but warns on every start.

@@ -5,7 +5,7 @@
  * @module
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "../../../helpers/loopback.ts";
 
 /** A running loopback server. */
 export interface LoopbackServer {
@@ -25,34 +25,12 @@ export interface LoopbackServer {
 export async function startLoopbackServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<LoopbackServer> {
   const requests: string[] = [];
   let lastHeaders: IncomingMessage["headers"] = {};
-  const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     requests.push(`${req.method ?? "?"} ${req.url ?? "?"}`);
     lastHeaders = req.headers;
     handler(req, res);
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
-      clearTimeout(lifetime);
-      server.close(() => resolve());
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-    });
-    return closing;
-  };
-  const lifetime = setTimeout(() => void close(), 30_000);
-  lifetime.unref();
+  const { origin, close } = await listenOnLoopback(server, { maxLifetimeMs: 30_000 });
 
   return {
     origin,
