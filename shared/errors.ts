@@ -41,12 +41,36 @@ export const ReasonCode = {
   insufficientScope: "insufficient_scope",
   /** A required Cognito group is missing. Authorization failure: 403. */
   missingGroup: "missing_group",
+  /** A claim condition of the route's rule is not met. Authorization failure: 403. */
+  claimMismatch: "claim_mismatch",
+  /** No route rule covers the route called. Authorization failure: 403. */
+  noMatchingRoute: "no_matching_route",
+  /** The route's rule is met, but a Deny for an overlapping route the caller may not call also covers it (IAM has no one-segment wildcard): failed closed. 403. */
+  routeConflict: "route_conflict",
+  /** The answer would exceed API Gateway's limits (Resource ARN over 512 characters, WebSocket result over 8 KB): failed closed. 403. */
+  policyTooLarge: "policy_too_large",
   /** The JWKS could not be fetched (down, timeout, too large, not a JWKS) and no usable cached copy exists. */
   jwksUnavailable: "jwks_unavailable",
   /** The event is not an API Gateway authorizer event this project can read. */
   malformedEvent: "malformed_event",
   /** A bug or an unexpected error: treated as unauthenticated, never as an Allow. */
   internal: "internal",
+  /** API key or HMAC key id not in the keys table (or an item of the other scheme). */
+  unknownKey: "unknown_key",
+  /** The key's item has `status: "revoked"`. */
+  revokedKey: "revoked_key",
+  /** The key's item has an `expiresAt` (epoch seconds) in the past. */
+  expiredKey: "expired_key",
+  /** API key id known, but the secret does not match the stored hash (compared in constant time). */
+  wrongSecret: "wrong_secret",
+  /** HMAC request timestamp (`x-auth-date`) further from the authorizer's clock than the allowed skew, either way. */
+  clockSkew: "clock_skew",
+  /** HMAC nonce (`x-auth-nonce`) already used by this key within the skew window. */
+  replayedNonce: "replayed_nonce",
+  /** A header HMAC requires (`host`, `x-auth-date`, `x-content-sha256`, `x-auth-nonce`) is unsigned, or a signed header is absent. */
+  missingSignedHeader: "missing_signed_header",
+  /** The key store (DynamoDB) failed or did not answer in time; never an Allow. */
+  storeUnavailable: "store_unavailable",
 } as const;
 
 /** One of the {@link ReasonCode} values, e.g. `"expired"`. */

@@ -23,6 +23,8 @@ export interface DecisionLog {
   readonly principalId?: string | undefined;
   readonly iss?: string | undefined;
   readonly kid?: string | undefined;
+  /** Provider that verified the credential (several-issuer functions). */
+  readonly provider?: string | undefined;
   /** Library error class behind a failure (e.g. `JWTExpired`); never its message. */
   readonly errorName?: string | undefined;
   /** Claims left out of `context` for size. */

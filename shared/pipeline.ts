@@ -9,14 +9,14 @@
  * @module
  */
 import type { Context } from "aws-lambda";
-import { decide, type AccessRules, type Principal } from "./decide.ts";
+import { decide, type AccessRules, type Decision, type Principal } from "./decide.ts";
 import { AuthenticationError, AuthError, AuthorizationError, ReasonCode, reasonOf } from "./errors.ts";
 import type { Credential } from "./events/credentials.ts";
 import { toAuthRequest } from "./events/normalise.ts";
 import { routeOf, type AuthRequest } from "./events/types.ts";
 import { logDecision, logger, redactEvent } from "./logging.ts";
 import type { AuthorizerResult } from "./policy/builder.ts";
-import { respond, type Outcome, type ResponseOptions } from "./respond.ts";
+import { respond, unauthorized, type Answer, type Outcome, type ResponseOptions } from "./respond.ts";
 
 /** The scheme-specific parts of an authorizer. */
 export interface AuthorizerSpec {
@@ -28,6 +28,11 @@ export interface AuthorizerSpec {
   readonly rules: AccessRules;
   /** Answer formats. */
   readonly response: ResponseOptions;
+  /**
+   * Claim whose value becomes `principalId` (`PRINCIPAL_CLAIM`), instead of the verifier's default.
+   * A string or number claim; absent or of another type: 401 `missing_claim`.
+   */
+  readonly principalClaim?: string | undefined;
   /**
    * Ms kept in reserve before the Lambda timeout: verification still running then is abandoned with a 401
    * (reason `internal`), so a slow issuer never turns into a Lambda timeout (500). Default 500.
@@ -60,6 +65,15 @@ function errorNameOf(failure: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
+/** `principal` with `principalId` taken from `claim`. @throws {AuthenticationError} `missing_claim` */
+function withPrincipalClaim(principal: Principal, claim: string): Principal {
+  const value = principal.claims[claim];
+  if ((typeof value !== "string" || value === "") && typeof value !== "number") {
+    throw new AuthenticationError(ReasonCode.missingClaim, "the PRINCIPAL_CLAIM claim is absent or not a string");
+  }
+  return { ...principal, principalId: String(value) };
+}
+
 /** Reject after `ms` with a 401 `internal`; the timer never keeps the process alive. */
 function deadline(ms: number): { promise: Promise<never>; cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;
@@ -70,51 +84,79 @@ function deadline(ms: number): { promise: Promise<never>; cancel: () => void } {
   return { promise, cancel: () => clearTimeout(timer) };
 }
 
+/** Everything one call went through, step by step: what `npm run explain` prints. Holds no credential. */
+export interface Trace {
+  readonly request: AuthRequest | undefined;
+  /** Where the credential was found (`header:authorization`, `authorizationToken`, ...). */
+  readonly credentialSource: string | undefined;
+  readonly principal: Principal | undefined;
+  /** The route-rule evaluation, when the call got that far. */
+  readonly decision: Decision | undefined;
+  readonly outcome: Outcome;
+  /** The answer, or `undefined` when the call is a 401 (`Unauthorized` thrown). */
+  readonly answer: Answer | undefined;
+  /** The error behind a failure, for its class name; never logged whole. */
+  readonly failure: unknown;
+}
+
+/** An authorizer function that can also explain a call without logging it. */
+export interface Authorizer extends AuthorizerFunction {
+  /** Run the same steps as a call and return the trace instead of answering. Never throws. */
+  explain(event: unknown, context?: Context): Promise<Trace>;
+}
+
 /**
  * Compose an authorizer from a scheme's `extract` and `verify`.
  *
  * @returns an async function for a Lambda handler; it resolves to the answer for the event's kind, or
- *   rejects with exactly `Error("Unauthorized")` (401).
+ *   rejects with exactly `Error("Unauthorized")` (401). Its `explain` runs the same steps and returns the trace.
  */
-export function createAuthorizer(spec: AuthorizerSpec): AuthorizerFunction {
+export function createAuthorizer(spec: AuthorizerSpec): Authorizer {
   const margin = spec.deadlineMarginMs ?? 500;
-  return async function authorize(event, context) {
-    const started = performance.now();
-    if (logger.getLogEvent()) logger.info("authorizer event", { event: redactEvent(event) });
+
+  async function evaluate(event: unknown, context: Context | undefined): Promise<Trace> {
     let req: AuthRequest | undefined;
+    let credentialSource: string | undefined;
+    let principal: Principal | undefined;
+    let decision: Decision | undefined;
     let outcome: Outcome;
     let failure: unknown;
     try {
       req = toAuthRequest(event);
       const credential = spec.extract(req);
+      credentialSource = credential.source;
       const remaining = context?.getRemainingTimeInMillis?.() ?? 10_000;
       const timer = deadline(Math.max(remaining - margin, 0));
-      let principal: Principal;
       try {
         principal = await Promise.race([spec.verify(credential, req), timer.promise]);
       } finally {
         timer.cancel();
       }
-      const decision = decide(principal, spec.rules);
-      outcome = decision.effect === "Allow"
-        ? { decision: "allow", principal, reason: decision.reason }
-        : { decision: "deny", principal, reason: decision.reason };
+      if (spec.principalClaim !== undefined) principal = withPrincipalClaim(principal, spec.principalClaim);
+      decision = decide(principal, spec.rules, req);
+      outcome = { decision: decision.effect === "Allow" ? "allow" : "deny", principal, reason: decision.reason, plan: decision };
     } catch (error) {
       failure = error;
       outcome = error instanceof AuthorizationError
         ? { decision: "deny", principal: undefined, reason: error.reason }
         : { decision: "unauthenticated", reason: reasonOf(error) };
     }
-
-    let answer: { result: AuthorizerResult; dropped: string[] } | undefined;
-    let thrown: unknown;
+    let answer: Answer | undefined;
     try {
       answer = respond(req, outcome, spec.response);
-    } catch (error) {
-      thrown = error;
+    } catch {
+      answer = undefined; // the 401: `Unauthorized` is thrown by authorize()
     }
-    const principal = outcome.decision === "unauthenticated" ? undefined : outcome.principal;
-    const detail = detailOf(failure);
+    if (answer?.failedClosed !== undefined) outcome = { decision: "deny", principal: undefined, reason: answer.failedClosed };
+    return { request: req, credentialSource, principal, decision, outcome, answer, failure };
+  }
+
+  const authorize = async function authorize(event: unknown, context?: Context): Promise<AuthorizerResult> {
+    const started = performance.now();
+    if (logger.getLogEvent()) logger.info("authorizer event", { event: redactEvent(event) });
+    const trace = await evaluate(event, context);
+    const { request: req, outcome, answer, principal } = trace;
+    const detail = detailOf(trace.failure);
     logDecision({
       eventKind: req?.kind ?? "unknown",
       route: req === undefined ? "unknown" : routeOf(req),
@@ -123,11 +165,14 @@ export function createAuthorizer(spec: AuthorizerSpec): AuthorizerFunction {
       principalId: principal?.principalId,
       iss: principal?.issuer ?? detail.iss,
       kid: principal?.kid ?? detail.kid,
-      errorName: errorNameOf(failure),
+      provider: principal?.provider,
+      errorName: errorNameOf(trace.failure),
       droppedClaims: answer !== undefined && answer.dropped.length > 0 ? answer.dropped : undefined,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
-    if (answer === undefined) throw thrown;
+    if (answer === undefined) throw unauthorized();
     return answer.result;
-  };
+  } as Authorizer;
+  authorize.explain = (event, context) => evaluate(event, context);
+  return authorize;
 }

@@ -31,6 +31,15 @@ export interface CognitoConfig extends CommonConfig {
   readonly requiredGroups: readonly string[];
 }
 
+/**
+ * The issuers a user pool's tokens may carry: the regional form and the global form
+ * (`https://cognito-idp.<region>.amazonaws.com/<pool>`, `https://issuer-cognito-idp.<region>.amazonaws.com/<pool>`).
+ */
+export function cognitoIssuers(userPoolId: string): string[] {
+  const region = userPoolId.split("_")[0] ?? "";
+  return [`https://cognito-idp.${region}.amazonaws.com/${userPoolId}`, `https://issuer-cognito-idp.${region}.amazonaws.com/${userPoolId}`];
+}
+
 /** `<region>_<id>`, as Cognito issues them. */
 const USER_POOL_ID = /^[a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+$/;
 

@@ -15,8 +15,12 @@ verifier.warm();
 export const authorize = createAuthorizer({
   extract: (req) => extractCredential(req, config.tokenSources),
   verify: (credential) => verifier.verify(credential),
-  rules: { requiredScopes: config.requiredScopes, requiredGroups: [] },
+  rules: { requiredScopes: config.requiredScopes, requiredGroups: [], routeRules: config.routeRules },
   response: config.response,
+  principalClaim: config.principalClaim,
 });
 
 export const handler = toLambdaHandler(authorize);
+
+/** Same steps as `handler`, returning the trace instead of answering (`npm run explain`). */
+export const explain = authorize.explain;

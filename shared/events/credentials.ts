@@ -11,10 +11,21 @@
 import { AuthenticationError, ReasonCode } from "../errors.ts";
 import { EventKind, type AuthRequest } from "./types.ts";
 
-/** One place a credential may be: a header (lower-case name), a query parameter, or a cookie. */
+/**
+ * One place a credential may be: a header (lower-case name), a query parameter, a cookie, or an entry of
+ * the WebSocket `Sec-WebSocket-Protocol` header that starts with `name` (browsers cannot set
+ * `Authorization` on a WebSocket handshake; they send `new WebSocket(url, ["bearer.<token>"])`; RFC 6455 §4.1).
+ */
 export interface TokenSource {
-  readonly in: "header" | "query" | "cookie";
+  readonly in: "header" | "query" | "cookie" | "subprotocol";
   readonly name: string;
+}
+
+/** The credential in a `Sec-WebSocket-Protocol` list: the entry starting with `prefix`, without it. */
+function fromSubprotocols(header: string | undefined, prefix: string): string | undefined {
+  if (header === undefined) return undefined;
+  const entry = header.split(",").map((item) => item.trim()).find((item) => item.startsWith(prefix) && item.length > prefix.length);
+  return entry?.slice(prefix.length);
 }
 
 /** A credential taken from a request. `value` is secret: never log it. */
@@ -39,8 +50,8 @@ const BEARER = /^[ \t]*bearer +([^ \t]+)[ \t]*$/i;
 export function parseTokenSources(spec: readonly string[]): TokenSource[] | string {
   const sources: TokenSource[] = [];
   for (const entry of spec) {
-    const match = /^(header|query|cookie):([!#$%&'*+\-.^_`|~0-9A-Za-z]+)$/.exec(entry);
-    if (match === null) return `"${entry}" is not header:NAME, query:NAME or cookie:NAME`;
+    const match = /^(header|query|cookie|subprotocol):([!#$%&'*+\-.^_`|~0-9A-Za-z]+)$/.exec(entry);
+    if (match === null) return `"${entry}" is not header:NAME, query:NAME, cookie:NAME or subprotocol:PREFIX`;
     const where = match[1] as TokenSource["in"];
     const name = match[2] as string;
     sources.push({ in: where, name: where === "header" ? name.toLowerCase() : name });
@@ -73,8 +84,9 @@ export function extractCredential(req: AuthRequest, sources: readonly TokenSourc
     raw = req.authorizationToken;
   } else {
     for (const candidate of sources) {
-      const map = candidate.in === "header" ? req.headers : candidate.in === "query" ? req.query : req.cookies;
-      const value = map[candidate.name];
+      const value = candidate.in === "subprotocol"
+        ? fromSubprotocols(req.headers["sec-websocket-protocol"], candidate.name)
+        : (candidate.in === "header" ? req.headers : candidate.in === "query" ? req.query : req.cookies)[candidate.name];
       if (value !== undefined && value.trim() !== "") {
         source = `${candidate.in}:${candidate.name}`;
         raw = value;

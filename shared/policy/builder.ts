@@ -71,6 +71,33 @@ export function buildPolicy(input: PolicyInput): PolicyResult {
   };
 }
 
+/** Input of {@link buildPlannedPolicy}: an Allow and a Deny list (either may be empty, not both). */
+export interface PlannedPolicyInput {
+  readonly principalId: string;
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
+  readonly context?: FlatContext;
+  readonly usageIdentifierKey?: string;
+}
+
+/**
+ * Build a policy result with one Allow statement over `allow` and one Deny statement over `deny`
+ * (statements merged per effect: the fewest statements API Gateway has to evaluate).
+ * @throws {TypeError} when both lists are empty.
+ */
+export function buildPlannedPolicy(input: PlannedPolicyInput): PolicyResult {
+  const statements: PolicyStatement[] = [];
+  if (input.allow.length > 0) statements.push({ Action: "execute-api:Invoke", Effect: "Allow", Resource: [...new Set(input.allow)] });
+  if (input.deny.length > 0) statements.push({ Action: "execute-api:Invoke", Effect: "Deny", Resource: [...new Set(input.deny)] });
+  if (statements.length === 0) throw new TypeError("buildPlannedPolicy: at least one resource is required");
+  return {
+    principalId: input.principalId,
+    policyDocument: { Version: "2012-10-17", Statement: statements },
+    ...(input.context !== undefined && Object.keys(input.context).length > 0 ? { context: input.context } : {}),
+    ...(input.usageIdentifierKey !== undefined ? { usageIdentifierKey: input.usageIdentifierKey } : {}),
+  };
+}
+
 /** The HTTP API 2.0 simple response. */
 export function buildSimpleResponse(isAuthorized: boolean, context?: NestedContext): SimpleResult {
   return isAuthorized && context !== undefined && Object.keys(context).length > 0 ? { isAuthorized, context } : { isAuthorized };

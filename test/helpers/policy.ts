@@ -1,7 +1,11 @@
 /**
- * Evaluate an authorizer answer the way API Gateway does, for tests: an IAM policy allows `arn` when a
- * statement with `execute-api:Invoke` and a matching Resource allows it and none denies it (explicit Deny
- * wins, no match = deny); `*` matches any run of characters (slashes included), `?` one character.
+ * Evaluate an authorizer answer the way API Gateway does, for tests. Written independently of
+ * shared/policy/evaluate.ts (regular expressions instead of a hand-rolled matcher) so the two can be
+ * checked against each other.
+ *
+ * An IAM policy allows `arn` when a statement with `execute-api:Invoke` and a matching Resource allows it
+ * and none denies it (explicit Deny wins, no match = deny); `*` matches any run of characters (slashes
+ * included), `?` one character. A simple response `{isAuthorized}` decides every route alike.
  *
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  * @module
@@ -19,12 +23,9 @@ interface Statement {
   Resource: string | string[];
 }
 
-/**
- * `"Allow"` or `"Deny"` for the call on `arn` given an authorizer answer (IAM policy or HTTP API simple response).
- * A simple response is route-independent: it decides every route alike.
- */
+/** `"Allow"` or `"Deny"` for the call on `arn` given an authorizer answer (IAM policy or HTTP API simple response). */
 export function evaluateAnswer(answer: unknown, arn: string): "Allow" | "Deny" {
-  const result = answer as { isAuthorized?: boolean; policyDocument?: { Statement?: Statement[] } };
+  const result = (answer ?? {}) as { isAuthorized?: boolean; policyDocument?: { Statement?: Statement[] } };
   if (typeof result.isAuthorized === "boolean") return result.isAuthorized ? "Allow" : "Deny";
   let allowed = false;
   for (const statement of result.policyDocument?.Statement ?? []) {
@@ -36,4 +37,9 @@ export function evaluateAnswer(answer: unknown, arn: string): "Allow" | "Deny" {
     allowed = true;
   }
   return allowed ? "Allow" : "Deny";
+}
+
+/** What API Gateway's authorizer cache does with a result: reuse it, unchanged, for a later call on `arn`. */
+export function replayCached(cachedAnswer: unknown, arn: string): "Allow" | "Deny" {
+  return evaluateAnswer(cachedAnswer, arn);
 }

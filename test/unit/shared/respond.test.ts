@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Principal } from "../../../shared/decide.ts";
+import { decide, type Principal } from "../../../shared/decide.ts";
 import { ReasonCode } from "../../../shared/errors.ts";
 import { toAuthRequest } from "../../../shared/events/normalise.ts";
 import type { AuthRequest } from "../../../shared/events/types.ts";
@@ -19,8 +19,8 @@ const PRINCIPAL: Principal = {
   groups: ["admins", "ops"],
 };
 
-const ALLOW: Outcome = { decision: "allow", principal: PRINCIPAL, reason: ReasonCode.ok };
-const DENY: Outcome = { decision: "deny", principal: PRINCIPAL, reason: ReasonCode.insufficientScope };
+const ALLOW: Outcome = { decision: "allow", principal: PRINCIPAL, reason: ReasonCode.ok, plan: { allow: [STAGE_RESOURCE], deny: [] } };
+const DENY: Outcome = { decision: "deny", principal: PRINCIPAL, reason: ReasonCode.insufficientScope, plan: { allow: [], deny: [API_RESOURCE] } };
 const DENY_ANONYMOUS: Outcome = { decision: "deny", principal: undefined, reason: ReasonCode.missingGroup };
 const UNAUTHENTICATED: Outcome = { decision: "unauthenticated", reason: ReasonCode.expired };
 
@@ -172,8 +172,9 @@ describe("respond", () => {
 
   describe("resources", () => {
     it("keeps the partition and the $default stage in the policy", () => {
-      const cn = policyOf(respond(req("rest-request/cn-partition.json"), ALLOW, SIMPLE_THROW).result);
-      const defaultStage = policyOf(respond(req("http-v2/default-stage.json"), ALLOW, IAM_THROW).result);
+      const planned = (request: AuthRequest): Outcome => ({ ...ALLOW, plan: decide(PRINCIPAL, { requiredScopes: [], requiredGroups: [] }, request) });
+      const cn = policyOf(respond(req("rest-request/cn-partition.json"), planned(req("rest-request/cn-partition.json")), SIMPLE_THROW).result);
+      const defaultStage = policyOf(respond(req("http-v2/default-stage.json"), planned(req("http-v2/default-stage.json")), IAM_THROW).result);
 
       expect(cn.policyDocument.Statement[0]?.Resource).toEqual(["arn:aws-cn:execute-api:cn-north-1:123456789012:abcdef123/prod/*"]);
       expect(defaultStage.policyDocument.Statement[0]?.Resource).toEqual([`${API}/$default/*`]);
