@@ -102,7 +102,7 @@ export interface Trace {
 /** An authorizer function that can also explain a call without logging it. */
 export interface Authorizer extends AuthorizerFunction {
   /** Run the same steps as a call and return the trace instead of answering. Never throws. */
-  explain(event: unknown, context?: Context): Promise<Trace>;
+  explain(this: void, event: unknown, context?: Context): Promise<Trace>;
 }
 
 /**

@@ -20,7 +20,7 @@ import { ReasonCode } from "./errors.ts";
 import { EventKind, type AuthRequest } from "./events/types.ts";
 import { wholeApiResource } from "./policy/arn.ts";
 import { buildPlannedPolicy, buildSimpleResponse, type AuthorizerResult } from "./policy/builder.ts";
-import { toAuthorizerContext, type FlatContext, type NestedContext } from "./policy/context.ts";
+import { toAuthorizerContext, type FlatContext } from "./policy/context.ts";
 
 /** How HTTP API answers are shaped (from `HTTP_API_RESPONSE` and `HTTP_API_UNAUTHENTICATED`). */
 export interface ResponseOptions {
@@ -98,7 +98,7 @@ export function respond(req: AuthRequest | undefined, outcome: Outcome, options:
   }
   const { context, dropped } = contextFor(principal, !simple, options);
   if (simple) {
-    return { result: outcome.decision === "allow" ? buildSimpleResponse(true, context as NestedContext) : buildSimpleResponse(false), dropped };
+    return { result: outcome.decision === "allow" ? buildSimpleResponse(true, context) : buildSimpleResponse(false), dropped };
   }
   const result = buildPlannedPolicy({
     principalId: principal.principalId,
