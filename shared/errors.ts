@@ -47,6 +47,8 @@ export const ReasonCode = {
   noMatchingRoute: "no_matching_route",
   /** The route's rule is met, but a Deny for an overlapping route the caller may not call also covers it (IAM has no one-segment wildcard): failed closed. 403. */
   routeConflict: "route_conflict",
+  /** The source IP or VPC endpoint is outside the configured network conditions. 403. */
+  networkDenied: "network_denied",
   /** The answer would exceed API Gateway's limits (Resource ARN over 512 characters, WebSocket result over 8 KB): failed closed. 403. */
   policyTooLarge: "policy_too_large",
   /** The JWKS could not be fetched (down, timeout, too large, not a JWKS) and no usable cached copy exists. */

@@ -15,6 +15,7 @@ import type { Credential } from "./events/credentials.ts";
 import { toAuthRequest } from "./events/normalise.ts";
 import { routeOf, type AuthRequest } from "./events/types.ts";
 import { logDecision, logger, redactEvent } from "./logging.ts";
+import { networkAllows, type NetworkPolicy } from "./network.ts";
 import type { AuthorizerResult } from "./policy/builder.ts";
 import { respond, unauthorized, type Answer, type Outcome, type ResponseOptions } from "./respond.ts";
 
@@ -33,6 +34,8 @@ export interface AuthorizerSpec {
    * A string or number claim; absent or of another type: 401 `missing_claim`.
    */
   readonly principalClaim?: string | undefined;
+  /** Source IP and VPC endpoint conditions, checked before the credential; outside: Deny `network_denied`. */
+  readonly network?: NetworkPolicy | undefined;
   /**
    * Ms kept in reserve before the Lambda timeout: verification still running then is abandoned with a 401
    * (reason `internal`), so a slow issuer never turns into a Lambda timeout (500). Default 500.
@@ -123,6 +126,9 @@ export function createAuthorizer(spec: AuthorizerSpec): Authorizer {
     let failure: unknown;
     try {
       req = toAuthRequest(event);
+      if (spec.network !== undefined && !networkAllows(spec.network, req)) {
+        throw new AuthorizationError(ReasonCode.networkDenied, "the source IP or VPC endpoint is outside the allowed networks");
+      }
       const credential = spec.extract(req);
       credentialSource = credential.source;
       const remaining = context?.getRemainingTimeInMillis?.() ?? 10_000;

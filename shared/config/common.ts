@@ -7,6 +7,7 @@
  */
 import { parseTokenSources, type TokenSource } from "../events/credentials.ts";
 import type { ResponseOptions } from "../respond.ts";
+import { parseRange, type NetworkPolicy } from "../network.ts";
 import type { RouteRuleSet } from "../rules.ts";
 import type { EnvReader } from "./env.ts";
 import { readRouteRules } from "./rules.ts";
@@ -26,7 +27,20 @@ export interface CommonConfig {
   readonly routeRules: RouteRuleSet | undefined;
   /** Claim used as `principalId` (`PRINCIPAL_CLAIM`); `undefined`: the scheme's default (`sub`, else `client_id`). */
   readonly principalClaim: string | undefined;
+  /** `ALLOWED_SOURCE_IPS`, `DENIED_SOURCE_IPS`, `ALLOWED_VPC_ENDPOINTS`. */
+  readonly network: NetworkPolicy;
   readonly response: ResponseOptions;
+}
+
+/** One CIDR list variable; every bad entry recorded. */
+function readRanges(env: EnvReader, name: string): Exclude<ReturnType<typeof parseRange>, string>[] {
+  const ranges = [];
+  for (const entry of env.list(name, { fix: "list IPv4 or IPv6 addresses or CIDR ranges, comma-separated" })) {
+    const range = parseRange(entry);
+    if (typeof range === "string") env.problem(name, `has ${range}`, "use addresses or CIDR ranges such as 203.0.113.0/24 or 2001:db8::/32");
+    else ranges.push(range);
+  }
+  return ranges;
 }
 
 /** `CONTEXT_CLAIMS` entries: `claim` or `name=claim` (a rename), comma-separated. */
@@ -69,6 +83,11 @@ export function readCommonConfig(env: EnvReader, defaults: CommonDefaults = {}):
     }),
     routeRules: readRouteRules(env),
     principalClaim: env.raw("PRINCIPAL_CLAIM"),
+    network: {
+      allowed: readRanges(env, "ALLOWED_SOURCE_IPS"),
+      denied: readRanges(env, "DENIED_SOURCE_IPS"),
+      vpcEndpoints: env.list("ALLOWED_VPC_ENDPOINTS", { fix: "list VPC endpoint ids (vpce-...), comma-separated" }),
+    },
     response: {
       contextClaims: parseContextClaims(env),
       httpApiResponse: env.oneOf("HTTP_API_RESPONSE", ["simple", "iam"], {

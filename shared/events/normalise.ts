@@ -134,6 +134,7 @@ export function toAuthRequest(event: unknown): AuthRequest {
     cookies: parseCookies(event.cookies, headers.cookie),
     identitySource,
     sourceIp: stringOr(http.sourceIp) ?? stringOr(identity.sourceIp),
+    vpceId: stringOr(identity.vpceId) ?? headers["x-amzn-vpce-id"],
     clientCert: clientCertOf(objectOr(context.authentication).clientCert) ?? clientCertOf(identity.clientCert),
   };
 }

@@ -61,6 +61,8 @@ export interface AuthRequest {
   /** The identity source values API Gateway resolved (`identitySource`), as an array. */
   readonly identitySource: readonly string[];
   readonly sourceIp: string | undefined;
+  /** VPC endpoint the request came through (private APIs): `requestContext.identity.vpceId` or `x-amzn-vpce-id`. */
+  readonly vpceId: string | undefined;
   readonly clientCert: ClientCertificate | undefined;
 }
 
