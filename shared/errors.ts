@@ -73,6 +73,24 @@ export const ReasonCode = {
   missingSignedHeader: "missing_signed_header",
   /** The key store (DynamoDB) failed or did not answer in time; never an Allow. */
   storeUnavailable: "store_unavailable",
+  /** No client certificate in the request (`clientCert` absent: the API's custom domain does not use mutual TLS). */
+  missingCertificate: "missing_certificate",
+  /** `clientCertPem` is not exactly one parsable X.509 certificate. */
+  malformedCertificate: "malformed_certificate",
+  /** The client certificate's `notAfter` is in the past (RFC 5280 §4.1.2.5). */
+  certificateExpired: "certificate_expired",
+  /** The client certificate's `notBefore` is in the future (RFC 5280 §4.1.2.5). */
+  certificateNotYetValid: "certificate_not_yet_valid",
+  /** The client certificate matches none of the allowed subjects, SANs, issuers or fingerprints. */
+  certificateNotAllowed: "certificate_not_allowed",
+  /** The client certificate's serial number or fingerprint is on the revocation list. */
+  certificateRevoked: "certificate_revoked",
+  /** The client certificate is not issued (signed) by one of the trusted CA certificates. */
+  untrustedCa: "untrusted_ca",
+  /** Token introspection (RFC 7662) answered `active: false`: unknown, expired or revoked at the issuer. */
+  tokenInactive: "token_inactive",
+  /** The introspection endpoint (or its discovery) failed, timed out, refused our client, or answered no JSON; never an Allow. */
+  introspectionUnavailable: "introspection_unavailable",
 } as const;
 
 /** One of the {@link ReasonCode} values, e.g. `"expired"`. */

@@ -15,13 +15,20 @@ const BASE_ENV = { POWERTOOLS_LOG_LEVEL: "DEBUG", POWERTOOLS_LOGGER_LOG_EVENT: "
 const CONFIG_VARS = [
   "ISSUER", "AUDIENCE", "JWKS_URI", "ALGORITHMS", "REQUIRED_SCOPES", "REQUIRED_GROUPS", "TOKEN_SOURCES", "HTTP_API_RESPONSE",
   "HTTP_API_UNAUTHENTICATED", "CLOCK_TOLERANCE_SECONDS", "USER_POOL_ID", "CLIENT_ID", "TOKEN_USE",
+  "API_KEYS_TABLE", "NONCES_TABLE", "API_KEY_PREFIX", "HMAC_MAX_SKEW_SECONDS", "KEY_CACHE_TTL_SECONDS", "KEY_CACHE_MAX_ENTRIES",
+  "DYNAMODB_ENDPOINT", "DYNAMODB_TIMEOUT_MS",
+  "ALLOWED_SUBJECTS", "ALLOWED_SANS", "ALLOWED_ISSUERS", "ALLOWED_FINGERPRINTS", "ALLOWED_MATCH", "TRUSTED_CA_PEM", "TRUSTED_CA_FILE",
+  "REVOKED", "REVOKED_FILE", "PRINCIPAL_FROM",
+  "INTROSPECTION_ENDPOINT", "INTROSPECTION_CLIENT_ID", "INTROSPECTION_CLIENT_SECRET", "INTROSPECTION_TIMEOUT_MS",
+  "INTROSPECTION_CACHE_TTL_SECONDS", "INTROSPECTION_NEGATIVE_CACHE_TTL_SECONDS", "INTROSPECTION_CACHE_MAX_ENTRIES",
+  "ROUTE_RULES", "ROUTE_RULES_FILE", "PROVIDERS", "PROVIDERS_FILE", "PRINCIPAL_CLAIM", "CONTEXT_CLAIMS",
 ];
 
 /**
  * A fresh instance of bundle `name` (its own module scope, config and JWKS caches) with `env` applied.
  * @throws what the cold start throws (e.g. a ConfigError).
  */
-export async function freshBundle(name: "oidc" | "cognito", env: Record<string, string>): Promise<AuthorizerHandler> {
+export async function freshBundle(name: "oidc" | "cognito" | "multi-issuer" | "api-key" | "hmac" | "mtls" | "introspection", env: Record<string, string>): Promise<AuthorizerHandler> {
   for (const variable of CONFIG_VARS) delete process.env[variable];
   Object.assign(process.env, BASE_ENV, env);
   instance += 1;

@@ -31,18 +31,23 @@ export function loadEvent<T = Record<string, unknown>>(relativePath: string, opt
   return readEvent(join(EVENTS_DIR, inside), { token: options.token }) as Promise<T>;
 }
 
+/** The event-kind folders of `events/`: every file in them is a token-scheme event with `{{token}}` where the credential goes. */
+export const KIND_FOLDERS = ["http-v1", "http-v2", "rest-request", "rest-token", "websocket-connect"] as const;
+
 /**
- * Lists every recorded event, sorted: the `.json` files one level down in `events/`
- * (`events/<kind>/<case>.json`); other files (README, certificates) are not events.
+ * Lists recorded events, sorted: the `.json` files of the five event-kind folders
+ * (`events/<kind>/<case>.json`), or of one other folder of `events/` (`api-key`, `hmac`: one file per
+ * kind for that scheme). Other files (README, certificates) are not events.
  *
+ * @param folder a folder under `events/`; default: the five kind folders ({@link KIND_FOLDERS}).
  * @returns paths relative to `events/`, e.g. `["http-v1/valid.json", ..., "websocket-connect/valid.json"]`.
+ * @throws `Error` when `folder` does not exist.
  */
-export function listEvents(): string[] {
+export function listEvents(folder?: string): string[] {
   const files: string[] = [];
-  for (const kind of readdirSync(EVENTS_DIR, { withFileTypes: true })) {
-    if (!kind.isDirectory()) continue;
-    for (const file of readdirSync(join(EVENTS_DIR, kind.name), { withFileTypes: true })) {
-      if (file.isFile() && file.name.endsWith(".json")) files.push(`${kind.name}/${file.name}`);
+  for (const dir of folder === undefined ? KIND_FOLDERS : [folder]) {
+    for (const file of readdirSync(join(EVENTS_DIR, dir), { withFileTypes: true })) {
+      if (file.isFile() && file.name.endsWith(".json")) files.push(`${dir}/${file.name}`);
     }
   }
   return files.sort();

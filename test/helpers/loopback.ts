@@ -14,6 +14,8 @@ export interface LoopbackOptions {
    * not keep the process alive.
    */
   maxLifetimeMs: number;
+  /** Port to listen on; default 0 (a free port chosen by the system). */
+  port?: number;
 }
 
 /** A server listening on loopback. */
@@ -28,11 +30,11 @@ export interface LoopbackListener {
 }
 
 /**
- * Makes `server` listen on 127.0.0.1 on a free port (port 0), tracking its sockets from the
+ * Makes `server` listen on 127.0.0.1 on a free port (port 0, unless `options.port` is given), tracking its sockets from the
  * `connection` event so that `close()` can destroy them all.
  *
  * @param server a created, not yet listening HTTP server.
- * @param options `maxLifetimeMs`: self-close delay in milliseconds (unref'd timer).
+ * @param options `maxLifetimeMs`: self-close delay in milliseconds (unref'd timer); `port`: a fixed port.
  * @returns `{ origin, close }` once the server listens.
  * @throws (rejects with) the server's `error` event when listening fails, e.g. the port cannot be bound.
  */
@@ -44,7 +46,7 @@ export async function listenOnLoopback(server: Server, options: LoopbackOptions)
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
     });

@@ -33,7 +33,10 @@ describe("readCommonConfig", () => {
       tokenSources: [{ in: "header", name: "authorization" }],
       requiredScopes: [],
       clockToleranceSeconds: 0,
-      response: { httpApiResponse: "simple", httpApiUnauthenticated: "throw" },
+      routeRules: undefined,
+      principalClaim: undefined,
+      network: { allowed: [], denied: [], vpcEndpoints: [] },
+      response: { httpApiResponse: "simple", httpApiUnauthenticated: "throw", contextClaims: undefined },
     });
   });
 
@@ -44,9 +47,15 @@ describe("readCommonConfig", () => {
       CLOCK_TOLERANCE_SECONDS: "30",
       HTTP_API_RESPONSE: "iam",
       HTTP_API_UNAUTHENTICATED: "deny",
+      ROUTE_RULES: '{"rules":[{"route":"GET /orders/{id}","scopes":["orders:read"]}]}',
+      PRINCIPAL_CLAIM: "client_id",
+      CONTEXT_CLAIMS: "sub,tenant=custom:tenant",
+      ALLOWED_VPC_ENDPOINTS: "vpce-0123456789abcdef0",
     });
 
-    expect(parsed).toEqual({
+    expect(parsed.routeRules?.rules[0]?.routes[0]?.routeKey).toBe("GET /orders/{id}");
+    expect(parsed.network.vpcEndpoints).toEqual(["vpce-0123456789abcdef0"]);
+    expect({ ...parsed, routeRules: undefined, network: undefined }).toEqual({
       tokenSources: [
         { in: "header", name: "x-token" },
         { in: "query", name: "token" },
@@ -54,7 +63,10 @@ describe("readCommonConfig", () => {
       ],
       requiredScopes: ["orders:read", "orders:write"],
       clockToleranceSeconds: 30,
-      response: { httpApiResponse: "iam", httpApiUnauthenticated: "deny" },
+      routeRules: undefined,
+      principalClaim: "client_id",
+      network: undefined,
+      response: { httpApiResponse: "iam", httpApiUnauthenticated: "deny", contextClaims: [{ name: "sub", claim: "sub" }, { name: "tenant", claim: "custom:tenant" }] },
     });
   });
 
