@@ -36,6 +36,8 @@ export interface Principal {
   readonly provider?: string;
   /** Rules of that provider, when it has its own; they replace the function's route rules. */
   readonly routeRules?: RouteRuleSet;
+  /** Schemes that verified on this call (`jwt`, `apiKey`, `mtls`, ...), for rules that require a scheme per route. */
+  readonly schemes?: readonly string[];
   /** Usage plan API key value to return as `usageIdentifierKey` (REST APIs with API key source AUTHORIZER). */
   readonly usageIdentifierKey?: string;
 }

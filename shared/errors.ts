@@ -47,6 +47,10 @@ export const ReasonCode = {
   noMatchingRoute: "no_matching_route",
   /** The route's rule is met, but a Deny for an overlapping route the caller may not call also covers it (IAM has no one-segment wildcard): failed closed. 403. */
   routeConflict: "route_conflict",
+  /** A certificate-bound token (RFC 8705) does not match the client certificate, or there is none. 401. */
+  certificateBindingMismatch: "certificate_binding_mismatch",
+  /** The route's rule requires a credential scheme the call did not verify. 403. */
+  missingScheme: "missing_scheme",
   /** The source IP or VPC endpoint is outside the configured network conditions. 403. */
   networkDenied: "network_denied",
   /** The answer would exceed API Gateway's limits (Resource ARN over 512 characters, WebSocket result over 8 KB): failed closed. 403. */

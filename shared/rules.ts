@@ -13,6 +13,7 @@
  * - `route` / `routes`: route keys as API Gateway writes them (see policy/routes.ts).
  * - `scopes`, `groups`: a list (all required), `{"allOf": [...]}` or `{"anyOf": [...]}`.
  * - `claims`: per claim, `{"equals": v}` (for an array claim: contains v), `{"oneOf": [...]}`, or `{"exists": true|false}`.
+ * - `schemes` (several-scheme functions): the credential schemes that must have verified on the call, e.g. `["mtls"]`.
  * - A rule without requirements admits every verified caller. A route in no rule is denied.
  *
  * @module
@@ -48,6 +49,7 @@ const ruleSchema = v.pipe(
     scopes: v.optional(requirementSchema),
     groups: v.optional(requirementSchema),
     claims: v.optional(v.record(v.pipe(v.string(), v.minLength(1)), claimConditionSchema)),
+    schemes: v.optional(requirementSchema),
   }),
   v.check((rule) => (rule.route === undefined) !== (rule.routes === undefined), "give exactly one of route or routes"),
 );
@@ -72,6 +74,8 @@ export interface RouteRule {
   readonly scopes?: ListRequirement;
   readonly groups?: ListRequirement;
   readonly claims?: Readonly<Record<string, ClaimCondition>>;
+  /** Schemes that must have verified on the call (several-scheme functions): `["mtls"]`, `{"anyOf": [...]}`. */
+  readonly schemes?: ListRequirement;
 }
 
 /** A validated rule set. */
@@ -89,11 +93,13 @@ function toRule(json: RuleJson, index: number): RouteRule {
   const keys = json.routes ?? (json.route === undefined ? [] : [json.route]);
   const scopes = toRequirement(json.scopes);
   const groups = toRequirement(json.groups);
+  const schemes = toRequirement(json.schemes);
   return {
     index,
     routes: keys.map((key) => parseRouteKey(key) as ParsedRoute),
     ...(scopes === undefined ? {} : { scopes }),
     ...(groups === undefined ? {} : { groups }),
+    ...(schemes === undefined ? {} : { schemes }),
     ...(json.claims === undefined ? {} : { claims: json.claims }),
   };
 }
@@ -131,6 +137,9 @@ function claimMeets(condition: ClaimCondition, value: unknown): boolean {
 
 /** Check `principal` against `rule`: scopes, then groups, then claims. */
 export function checkRule(rule: RouteRule, principal: Principal): RuleCheck {
+  if (rule.schemes !== undefined && !meets(rule.schemes, principal.schemes ?? [])) {
+    return { satisfied: false, reason: ReasonCode.missingScheme, why: `schemes ${rule.schemes.mode} [${rule.schemes.values.join(", ")}] not verified` };
+  }
   if (rule.scopes !== undefined && !meets(rule.scopes, principal.scopes)) {
     return { satisfied: false, reason: ReasonCode.insufficientScope, why: `scopes ${rule.scopes.mode} [${rule.scopes.values.join(", ")}] not met` };
   }
