@@ -86,6 +86,14 @@ export interface OpenIdProvider {
    * @returns the introspection response; `{ active: false }` for an unknown or expired token.
    */
   introspect(token: string): Promise<Record<string, unknown>>;
+  /**
+   * Revokes `token` at the revocation endpoint as the client (RFC 7009 §2.1); introspection then answers
+   * `{ active: false }` for it.
+   * @throws `Error` naming the status when the provider refuses.
+   */
+  revoke(token: string): Promise<void>;
+  /** How many requests the provider received whose path ends with `pathSuffix` (e.g. `/token/introspection`). */
+  requestCount(pathSuffix: string): number;
   /** Stops listening and destroys every open connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -116,7 +124,11 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions = {}): 
     res.writeHead(503).end();
   };
   // Koa's request handler settles after answering and reports its own errors.
-  const server = createServer((req, res) => void handle(req, res));
+  const requestPaths: string[] = [];
+  const server = createServer((req, res) => {
+    requestPaths.push(new URL(req.url ?? "/", "http://127.0.0.1").pathname);
+    void handle(req, res);
+  });
   const { origin: issuer, close } = await listenOnLoopback(server, { maxLifetimeMs: options.maxLifetimeMs ?? 120_000 });
 
   const configuration: Configuration = {
@@ -143,6 +155,8 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions = {}): 
       // RFC 7662, for opaque tokens: oidc-provider answers 400 unsupported_token_type for its JWT access
       // tokens. Any authenticated client may introspect (the default policy does the same, with a notice).
       introspection: { enabled: true, allowedPolicy: (_ctx, client) => client.clientAuthMethod !== "none" },
+      // RFC 7009, so tests can revoke an opaque token and see introspection turn it inactive.
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => defaultResource,
@@ -162,7 +176,7 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions = {}): 
       },
     },
   };
-  let metadata: { jwks_uri: string; token_endpoint: string; introspection_endpoint: string };
+  let metadata: { jwks_uri: string; token_endpoint: string; introspection_endpoint: string; revocation_endpoint: string };
   try {
     handle = new Provider(issuer, configuration).callback();
     metadata = (await fetchJson(`${issuer}/.well-known/openid-configuration`, {})) as typeof metadata;
@@ -201,6 +215,17 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions = {}): 
     introspect(token) {
       return postForm(metadata.introspection_endpoint, { token });
     },
+    async revoke(token) {
+      const response = await fetch(metadata.revocation_endpoint, {
+        method: "POST",
+        headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token, token_type_hint: "access_token" }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`${metadata.revocation_endpoint} answered ${response.status}`);
+    },
+    requestCount: (pathSuffix) => requestPaths.filter((path) => path.endsWith(pathSuffix)).length,
     close,
   };
 }

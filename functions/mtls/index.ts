@@ -1,0 +1,25 @@
+/**
+ * Lambda authorizer for client certificates presented over mutual TLS (API Gateway custom domains).
+ * Every event kind that carries a certificate; configuration in ./config.ts. Composition only: the logic
+ * lives in shared/ and ./verify.ts.
+ */
+import { toLambdaHandler } from "#shared/handler";
+import { createAuthorizer } from "#shared/pipeline";
+import { parseMtlsConfig } from "./config.ts";
+import { createMtlsScheme } from "./verify.ts";
+
+const config = parseMtlsConfig(process.env);
+const scheme = createMtlsScheme(config);
+
+export const authorize = createAuthorizer({
+  extract: scheme.extract,
+  verify: scheme.verify,
+  rules: { requiredScopes: config.requiredScopes, requiredGroups: [], routeRules: config.routeRules },
+  response: config.response,
+  principalClaim: config.principalClaim,
+});
+
+export const handler = toLambdaHandler(authorize);
+
+/** Same steps as `handler`, returning the trace instead of answering (`npm run explain`). */
+export const explain = authorize.explain;
