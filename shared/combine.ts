@@ -19,7 +19,6 @@
  * @see RFC 8705 §3 (certificate-bound access tokens, `cnf` / `x5t#S256`)
  * @module
  */
-import { createHash, X509Certificate } from "node:crypto";
 import * as v from "valibot";
 import type { Principal } from "./decide.ts";
 import { AuthenticationError, AuthError, AuthorizationError, ReasonCode } from "./errors.ts";
@@ -51,10 +50,8 @@ export function describeRequirement(requirement: Requirement): string {
   return `allOf(${requirement.allOf.map(describeRequirement).join(", ")})${requirement.certificateBound === true ? "+certificateBound" : ""}`;
 }
 
-/** RFC 8705 §3.1 `x5t#S256`: base64url SHA-256 of the certificate's DER. @throws {TypeError} on an unparsable PEM */
-export function certificateThumbprint(pem: string): string {
-  return createHash("sha256").update(new X509Certificate(pem).raw).digest("base64url");
-}
+/** RFC 8705 §3.1 `x5t#S256` of a PEM certificate (base64url SHA-256 of its DER); throws on an unparsable PEM. */
+export type Thumbprint = (pem: string) => string;
 
 type Result = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly error: unknown };
 
@@ -82,7 +79,7 @@ function merge(principals: readonly Principal[]): Principal {
   };
 }
 
-function bindingHolds(results: ReadonlyMap<string, Result>, req: AuthRequest): boolean {
+function bindingHolds(results: ReadonlyMap<string, Result>, req: AuthRequest, certificateThumbprint: Thumbprint): boolean {
   const pem = req.clientCert?.clientCertPem;
   if (pem === undefined) return false;
   let thumbprint: string;
@@ -99,17 +96,17 @@ function bindingHolds(results: ReadonlyMap<string, Result>, req: AuthRequest): b
   });
 }
 
-function evaluate(requirement: Requirement, results: ReadonlyMap<string, Result>, req: AuthRequest): Result {
+function evaluate(requirement: Requirement, results: ReadonlyMap<string, Result>, req: AuthRequest, thumbprint: Thumbprint): Result {
   if (typeof requirement === "string") return results.get(requirement) ?? { ok: false, error: new AuthenticationError(ReasonCode.internal, `scheme ${requirement} is not configured`) };
   if ("anyOf" in requirement) {
-    const branches = requirement.anyOf.map((child) => evaluate(child, results, req));
+    const branches = requirement.anyOf.map((child) => evaluate(child, results, req, thumbprint));
     const success = branches.find((branch) => branch.ok);
     return success ?? { ok: false, error: mostSpecific(branches.map((branch) => (branch as { error: unknown }).error)) };
   }
-  const branches = requirement.allOf.map((child) => evaluate(child, results, req));
+  const branches = requirement.allOf.map((child) => evaluate(child, results, req, thumbprint));
   const failures = branches.filter((branch) => !branch.ok).map((branch) => (branch as { error: unknown }).error);
   if (failures.length > 0) return { ok: false, error: mostSpecific(failures) };
-  if (requirement.certificateBound === true && !bindingHolds(results, req)) {
+  if (requirement.certificateBound === true && !bindingHolds(results, req, thumbprint)) {
     return { ok: false, error: new AuthenticationError(ReasonCode.certificateBindingMismatch, "the token is not bound to the client certificate (RFC 8705 cnf.x5t#S256)") };
   }
   return { ok: true, principal: merge(branches.map((branch) => (branch as { principal: Principal }).principal)) };
@@ -117,10 +114,11 @@ function evaluate(requirement: Requirement, results: ReadonlyMap<string, Result>
 
 /**
  * Authenticate `req` against `requirement` with the given schemes.
+ * @param thumbprint computes a certificate's `x5t#S256` for `certificateBound` requirements (functions/mtls provides it).
  * @returns the deciding principal, with `schemes` listing every scheme that verified.
  * @throws the most specific failure ({@link AuthenticationError} or {@link AuthorizationError}).
  */
-export async function authenticate(requirement: Requirement, schemes: ReadonlyMap<string, Scheme>, req: AuthRequest): Promise<Principal> {
+export async function authenticate(requirement: Requirement, schemes: ReadonlyMap<string, Scheme>, req: AuthRequest, thumbprint: Thumbprint): Promise<Principal> {
   const names = schemeNames(requirement);
   const settled = await Promise.all(names.map(async (name): Promise<[string, Result]> => {
     const scheme = schemes.get(name);
@@ -132,7 +130,7 @@ export async function authenticate(requirement: Requirement, schemes: ReadonlyMa
     }
   }));
   const results = new Map(settled);
-  const outcome = evaluate(requirement, results, req);
+  const outcome = evaluate(requirement, results, req, thumbprint);
   if (!outcome.ok) throw outcome.error;
   const verified = settled.filter(([, result]) => result.ok).map(([name]) => name);
   return { ...outcome.principal, schemes: verified };

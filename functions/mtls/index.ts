@@ -17,6 +17,7 @@ export const authorize = createAuthorizer({
   rules: { requiredScopes: config.requiredScopes, requiredGroups: [], routeRules: config.routeRules },
   response: config.response,
   principalClaim: config.principalClaim,
+  network: config.network,
 });
 
 export const handler = toLambdaHandler(authorize);

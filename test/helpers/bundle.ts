@@ -21,6 +21,7 @@ const CONFIG_VARS = [
   "REVOKED", "REVOKED_FILE", "PRINCIPAL_FROM",
   "INTROSPECTION_ENDPOINT", "INTROSPECTION_CLIENT_ID", "INTROSPECTION_CLIENT_SECRET", "INTROSPECTION_TIMEOUT_MS",
   "INTROSPECTION_CACHE_TTL_SECONDS", "INTROSPECTION_NEGATIVE_CACHE_TTL_SECONDS", "INTROSPECTION_CACHE_MAX_ENTRIES",
+  "REQUIREMENT", "JWT_TOKEN_SOURCES", "API_KEY_TOKEN_SOURCES", "INTROSPECTION_TOKEN_SOURCES", "ALLOWED_SOURCE_IPS", "DENIED_SOURCE_IPS", "ALLOWED_VPC_ENDPOINTS",
   "ROUTE_RULES", "ROUTE_RULES_FILE", "PROVIDERS", "PROVIDERS_FILE", "PRINCIPAL_CLAIM", "CONTEXT_CLAIMS",
 ];
 
@@ -28,7 +29,7 @@ const CONFIG_VARS = [
  * A fresh instance of bundle `name` (its own module scope, config and JWKS caches) with `env` applied.
  * @throws what the cold start throws (e.g. a ConfigError).
  */
-export async function freshBundle(name: "oidc" | "cognito" | "multi-issuer" | "api-key" | "hmac" | "mtls" | "introspection", env: Record<string, string>): Promise<AuthorizerHandler> {
+export async function freshBundle(name: "oidc" | "cognito" | "multi-issuer" | "api-key" | "hmac" | "mtls" | "introspection" | "combined", env: Record<string, string>): Promise<AuthorizerHandler> {
   for (const variable of CONFIG_VARS) delete process.env[variable];
   Object.assign(process.env, BASE_ENV, env);
   instance += 1;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { authenticate, certificateThumbprint, describeRequirement, requirementSchema, schemeNames, type Requirement } from "../../../shared/combine.ts";
+import { certificateThumbprint } from "../../../functions/mtls/certificate.ts";
+import { authenticate, describeRequirement, requirementSchema, schemeNames, type Requirement } from "../../../shared/combine.ts";
 import type { Principal } from "../../../shared/decide.ts";
 import { AuthenticationError, AuthorizationError, ReasonCode, type ReasonCode as Reason } from "../../../shared/errors.ts";
 import { toAuthRequest } from "../../../shared/events/normalise.ts";
@@ -30,7 +31,7 @@ const principal = (id: string, extra: Partial<Principal> = {}): Principal => ({ 
 async function outcome(requirement: Requirement, schemes: Scheme[], file = "rest-request/valid.json") {
   const req = toAuthRequest(await loadEvent(file, { token: "t" }));
   try {
-    return await authenticate(requirement, new Map(schemes.map((s) => [s.name, s])), req);
+    return await authenticate(requirement, new Map(schemes.map((s) => [s.name, s])), req, certificateThumbprint);
   } catch (error) {
     return { failed: (error as AuthenticationError).reason, status: error instanceof AuthorizationError ? 403 : 401 };
   }
