@@ -11,7 +11,7 @@ import { parseCombinedConfig } from "./config.ts";
 import { buildScheme } from "./schemes.ts";
 
 const config = parseCombinedConfig(process.env);
-const schemes = new Map(config.schemes.map((name) => [name, buildScheme(name, process.env)] as const));
+const schemes = new Map(await Promise.all(config.schemes.map(async (name) => [name, await buildScheme(name, process.env)] as const)));
 for (const scheme of schemes.values()) scheme.warm?.();
 const requirement = describeRequirement(config.requirement);
 

@@ -11,7 +11,7 @@ import { parseApiKeyConfig } from "../api-key/config.ts";
 import { createApiKeyVerifier } from "../api-key/verify.ts";
 import { parseHmacConfig } from "../hmac/config.ts";
 import { createHmacVerifier, extractHmacCredential } from "../hmac/verify.ts";
-import { parseIntrospectionConfig } from "../introspection/config.ts";
+import { parseIntrospectionConfig, withClientSecret } from "../introspection/config.ts";
 import { createIntrospectionScheme } from "../introspection/verify.ts";
 import { parseMtlsConfig } from "../mtls/config.ts";
 import { createMtlsScheme } from "../mtls/verify.ts";
@@ -21,9 +21,9 @@ import { schemeEnv, type SchemeName } from "./config.ts";
 
 /**
  * Build scheme `name` from `source` (its parser sees {@link schemeEnv}).
- * @throws {ConfigError} naming the scheme's bad or missing variables.
+ * @throws {ConfigError} naming the scheme's bad or missing variables; an Error when a secret cannot be fetched.
  */
-export function buildScheme(name: SchemeName, source: Env): Scheme {
+export async function buildScheme(name: SchemeName, source: Env): Promise<Scheme> {
   const env = schemeEnv(source, name);
   switch (name) {
     case "jwt": {
@@ -43,6 +43,6 @@ export function buildScheme(name: SchemeName, source: Env): Scheme {
     case "mtls":
       return { ...createMtlsScheme(parseMtlsConfig(env)), name };
     case "introspection":
-      return { ...createIntrospectionScheme(parseIntrospectionConfig(env)), name };
+      return { ...createIntrospectionScheme(await withClientSecret(parseIntrospectionConfig(env))), name };
   }
 }

@@ -7,7 +7,7 @@
  * | `ISSUER` | the authorization server's issuer identifier; https, or http on a loopback host only. Used for discovery and compared with the answer's `iss` when present. Required unless `INTROSPECTION_ENDPOINT` is set. |
  * | `INTROSPECTION_ENDPOINT` | the introspection endpoint; default: `introspection_endpoint` from `ISSUER`'s discovery document |
  * | `INTROSPECTION_CLIENT_ID` | this authorizer's client id at the authorization server. Required. |
- * | `INTROSPECTION_CLIENT_SECRET` | its secret (`client_secret_basic`, RFC 6749 §2.3.1). Required. |
+ * | `INTROSPECTION_CLIENT_SECRET` | its secret (`client_secret_basic`, RFC 6749 §2.3.1); or `INTROSPECTION_CLIENT_SECRET_ARN` (Secrets Manager) or `INTROSPECTION_CLIENT_SECRET_PARAMETER` (SSM SecureString), fetched at init. One is required. |
  * | `AUDIENCE` | allowed `aud` values, comma-separated; when set, the answer's `aud` must hold one |
  * | `INTROSPECTION_TIMEOUT_MS` | deadline of one introspection call, 100-9000 ms; default 3000 |
  * | `INTROSPECTION_CACHE_TTL_SECONDS` | longest an active answer is reused, 0-3600 s (never past `exp`); default 300; 0: no cache |
@@ -18,6 +18,7 @@
  * @module
  */
 import { readCommonConfig, type CommonConfig } from "#shared/config/common";
+import { readSecretRef, resolveSecret, type SecretRef } from "#shared/config/secret";
 import { EnvReader, type Env } from "#shared/config/env";
 
 /** The introspection authorizer's settings. Frozen. The client secret is in `clientSecret`: never log the config. */
@@ -30,6 +31,8 @@ export interface IntrospectionConfig extends CommonConfig {
   readonly clientId: string;
   /** Client secret for `client_secret_basic`. Secret. */
   readonly clientSecret: string;
+  /** Where the client secret is: `INTROSPECTION_CLIENT_SECRET`, `..._ARN` (Secrets Manager) or `..._PARAMETER` (SSM). */
+  readonly clientSecretRef: SecretRef;
   /** Allowed audiences; empty: `aud` is not checked. */
   readonly audiences: readonly string[];
   /** Deadline of one introspection (or discovery) request, in ms. */
@@ -54,7 +57,7 @@ export function parseIntrospectionConfig(source: Env): IntrospectionConfig {
     env.problem("ISSUER", "is missing", "set ISSUER (the endpoint is then discovered), or INTROSPECTION_ENDPOINT, or both");
   }
   const clientId = env.requiredString("INTROSPECTION_CLIENT_ID", { fix: "set the client id this authorizer authenticates with at the introspection endpoint" });
-  const clientSecret = env.requiredString("INTROSPECTION_CLIENT_SECRET", { fix: "set that client's secret (client_secret_basic)" });
+  const clientSecretRef = readSecretRef(env, "INTROSPECTION_CLIENT_SECRET", "set that client's secret (client_secret_basic) as INTROSPECTION_CLIENT_SECRET, or name it in Secrets Manager (INTROSPECTION_CLIENT_SECRET_ARN) or SSM (INTROSPECTION_CLIENT_SECRET_PARAMETER)");
   const audiences = env.list("AUDIENCE", { fix: "list the aud values this API accepts, comma-separated" });
   const timeoutMs = env.integer("INTROSPECTION_TIMEOUT_MS", {
     defaultValue: 3_000, min: 100, max: 9_000, fix: "give the ms one introspection call may take, 100 to 9000 (inside the authorizer's 10 s)",
@@ -76,11 +79,22 @@ export function parseIntrospectionConfig(source: Env): IntrospectionConfig {
     issuer: issuerUrl === undefined ? undefined : env.raw("ISSUER"),
     introspectionEndpoint,
     clientId,
-    clientSecret,
+    // Set now when it is in the environment; resolved at init (withClientSecret) when it is in Secrets Manager or SSM.
+    clientSecret: clientSecretRef?.kind === "env" ? clientSecretRef.value : "",
+    clientSecretRef: clientSecretRef ?? ({ kind: "env", value: "" } as const),
     audiences,
     timeoutMs,
     cacheTtlSeconds,
     negativeCacheTtlSeconds,
     cacheMaxEntries,
   });
+}
+
+/**
+ * `config` with its client secret fetched when it lives in Secrets Manager or SSM (call once at init).
+ * @throws {Error} naming the secret when it cannot be fetched: the cold start fails.
+ */
+export async function withClientSecret(config: IntrospectionConfig): Promise<IntrospectionConfig> {
+  if (config.clientSecretRef.kind === "env") return config;
+  return Object.freeze({ ...config, clientSecret: await resolveSecret(config.clientSecretRef) });
 }

@@ -5,10 +5,10 @@
  */
 import { toLambdaHandler } from "#shared/handler";
 import { createAuthorizer } from "#shared/pipeline";
-import { parseIntrospectionConfig } from "./config.ts";
+import { parseIntrospectionConfig, withClientSecret } from "./config.ts";
 import { createIntrospectionScheme } from "./verify.ts";
 
-const config = parseIntrospectionConfig(process.env);
+const config = await withClientSecret(parseIntrospectionConfig(process.env));
 const scheme = createIntrospectionScheme(config);
 scheme.warm?.();
 
