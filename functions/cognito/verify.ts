@@ -5,6 +5,10 @@
  * `client_id` (access tokens) or `aud` (ID tokens), `exp` and `nbf`. On top, `exp` is required (the
  * library accepts tokens without it) and keys come from the shared cache, optionally from `JWKS_URI`.
  *
+ * A verified token is remembered (`shared/token-cache.ts`): the same token again is answered from a bounded
+ * cache keyed by its SHA-256, with `exp`/`nbf` re-checked, until `exp` or the cache's maximum age, and never
+ * after the JWKS cache has seen a key set change.
+ *
  * @module
  */
 import { CognitoJwtVerifier } from "aws-jwt-verify";
@@ -14,9 +18,10 @@ import { AuthenticationError, AuthError, ReasonCode } from "#shared/errors";
 import type { Credential } from "#shared/events/credentials";
 import { scopesOf, type Principal } from "#shared/decide";
 import { toAwsJwtVerifyCache } from "#shared/jwks/adapters";
-import { jwksCacheFor, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
+import { jwksCacheFor, keySetEpoch, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
 import { detailOf, peekJwt } from "#shared/jwt";
 import { withDetail } from "#shared/pipeline";
+import { withTokenCache, type TokenCacheOptions } from "#shared/token-cache";
 import type { CognitoConfig } from "./config.ts";
 
 /** A verifier bound to one configuration. */
@@ -50,8 +55,9 @@ function poolIdIn(uri: string): string | undefined {
 /**
  * Build the verifier for `config`.
  * @param cacheOptions JWKS cache tunables (tests inject a clock or shorter cooldowns).
+ * @param tokenCacheOptions verified-token cache tunables (size, maximum age in ms, clock); `{maxEntries: 0}` turns it off.
  */
-export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: JwksCacheOptions): CognitoVerifier {
+export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: JwksCacheOptions, tokenCacheOptions?: TokenCacheOptions): CognitoVerifier {
   const overrides = new Map(config.userPools.flatMap((pool) => (pool.jwksUri === undefined ? [] : [[pool.userPoolId, pool.jwksUri] as const])));
   // aws-jwt-verify asks for the pool's well-known URI (regional or global issuer form); send both to one shared cache.
   const cacheFor = (jwksUri: string): JwksCache => {
@@ -67,6 +73,8 @@ export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: Jwks
       graceSeconds: config.clockToleranceSeconds,
       customJwtCheck: ({ payload }: { payload: JwtPayload }) => {
         if (typeof payload.exp !== "number") throw new AuthenticationError(ReasonCode.missingClaim, "the token has no exp");
+        // aws-jwt-verify still accepts a token at the very millisecond of exp; RFC 7519 §4.1.4 (and jose) do not.
+        if (payload.exp * 1000 <= Date.now() - config.clockToleranceSeconds * 1000) throw new AuthenticationError(ReasonCode.expired, "the token has expired");
       },
     })),
     { jwksCache: toAwsJwtVerifyCache(cacheFor) },
@@ -78,34 +86,41 @@ export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: Jwks
     return [`https://cognito-idp.${region}.amazonaws.com/${userPoolId}`, `https://issuer-cognito-idp.${region}.amazonaws.com/${userPoolId}`];
   }));
 
+  /** The fresh verification, no cache. */
+  async function verifyFresh(token: string): Promise<Principal> {
+    const peek = peekJwt(token);
+    if (peek === undefined) throw new AuthenticationError(ReasonCode.malformedToken, "not a compact JWS");
+    if (peek.iss === undefined || !issuers.has(peek.iss)) {
+      throw withDetail(new AuthenticationError(ReasonCode.untrustedIssuer, "iss is not a configured user pool"), detailOf(peek));
+    }
+    try {
+      const payload = await verifier.verify(token);
+      const sub = typeof payload.sub === "string" ? payload.sub : undefined;
+      const clientId = typeof payload.client_id === "string" ? payload.client_id : undefined;
+      const principalId = sub ?? clientId;
+      if (principalId === undefined) throw new AuthenticationError(ReasonCode.missingClaim, "the token has neither sub nor client_id");
+      const groups = payload["cognito:groups"];
+      return {
+        principalId,
+        claims: payload,
+        scopes: scopesOf(payload),
+        groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === "string") : [],
+        issuer: payload.iss,
+      };
+    } catch (error) {
+      const failure = error instanceof AuthError ? error : new AuthenticationError(reasonForJwtError(error), "the token did not verify", { cause: error });
+      throw withDetail(failure, detailOf(peek));
+    }
+  }
+  const verifyCached = withTokenCache(verifyFresh, { timesOf: (principal) => principal.claims, epoch: keySetEpoch }, {
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    ...tokenCacheOptions,
+  });
+
   return {
     warm() {
       for (const pool of config.userPools) cacheFor(CognitoJwtVerifier.parseUserPoolId(pool.userPoolId).jwksUri).warm();
     },
-    async verify({ value: token }) {
-      const peek = peekJwt(token);
-      if (peek === undefined) throw new AuthenticationError(ReasonCode.malformedToken, "not a compact JWS");
-      if (peek.iss === undefined || !issuers.has(peek.iss)) {
-        throw withDetail(new AuthenticationError(ReasonCode.untrustedIssuer, "iss is not a configured user pool"), detailOf(peek));
-      }
-      try {
-        const payload = await verifier.verify(token);
-        const sub = typeof payload.sub === "string" ? payload.sub : undefined;
-        const clientId = typeof payload.client_id === "string" ? payload.client_id : undefined;
-        const principalId = sub ?? clientId;
-        if (principalId === undefined) throw new AuthenticationError(ReasonCode.missingClaim, "the token has neither sub nor client_id");
-        const groups = payload["cognito:groups"];
-        return {
-          principalId,
-          claims: payload,
-          scopes: scopesOf(payload),
-          groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === "string") : [],
-          issuer: payload.iss,
-        };
-      } catch (error) {
-        const failure = error instanceof AuthError ? error : new AuthenticationError(reasonForJwtError(error), "the token did not verify", { cause: error });
-        throw withDetail(failure, detailOf(peek));
-      }
-    },
+    verify: (credential) => verifyCached(credential.value),
   };
 }

@@ -5,17 +5,24 @@
  * unverified `iss` must be the configured issuer before any network call; signature with the issuer's
  * key named by `kid` (never `jku`, `x5u`, `x5c` or an embedded `jwk`); `exp` required; `nbf`; `aud`.
  *
+ * A verified token is remembered (`shared/token-cache.ts`): the same token again is answered from a bounded
+ * cache keyed by its SHA-256, with `exp`/`nbf` re-checked, until `exp` or the cache's maximum age, and never
+ * after the JWKS cache has seen a key set change.
+ *
  * @module
  */
-import { errors, jwtVerify, type JWTPayload } from "jose";
+import { jwtVerify, type JWTPayload } from "jose";
+// Named classes, not jose's `errors` namespace: only these are bundled.
+import { JOSEAlgNotAllowed, JOSENotSupported, JWSInvalid, JWSSignatureVerificationFailed, JWTClaimValidationFailed, JWTExpired, JWTInvalid } from "jose/errors";
 import { AuthenticationError, AuthError, ReasonCode } from "#shared/errors";
 import type { Credential } from "#shared/events/credentials";
 import { scopesOf, type Principal } from "#shared/decide";
 import { toJoseKeyResolver } from "#shared/jwks/adapters";
-import { jwksCacheFor, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
+import { jwksCacheFor, keySetEpoch, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
 import { discoverJwksUri } from "#shared/jwks/discovery";
 import { detailOf, peekJwt } from "#shared/jwt";
 import { withDetail } from "#shared/pipeline";
+import { withTokenCache, type TokenCacheOptions } from "#shared/token-cache";
 import type { OidcConfig } from "./config.ts";
 
 /** A verifier bound to one configuration. */
@@ -28,16 +35,16 @@ export interface OidcVerifier {
 
 /** jose error → reason code. */
 function reasonForJoseError(error: unknown): ReasonCode {
-  if (error instanceof errors.JWTExpired) return ReasonCode.expired;
-  if (error instanceof errors.JWTClaimValidationFailed) {
+  if (error instanceof JWTExpired) return ReasonCode.expired;
+  if (error instanceof JWTClaimValidationFailed) {
     if (error.claim === "iss") return ReasonCode.untrustedIssuer;
     if (error.claim === "aud") return ReasonCode.wrongAudience;
     if (error.claim === "nbf") return ReasonCode.notYetValid;
     return error.reason === "missing" ? ReasonCode.missingClaim : ReasonCode.malformedToken;
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return ReasonCode.algorithmNotAllowed;
-  if (error instanceof errors.JWSSignatureVerificationFailed) return ReasonCode.badSignature;
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid || error instanceof errors.JOSENotSupported) return ReasonCode.malformedToken;
+  if (error instanceof JOSEAlgNotAllowed) return ReasonCode.algorithmNotAllowed;
+  if (error instanceof JWSSignatureVerificationFailed) return ReasonCode.badSignature;
+  if (error instanceof JWSInvalid || error instanceof JWTInvalid || error instanceof JOSENotSupported) return ReasonCode.malformedToken;
   return ReasonCode.internal;
 }
 
@@ -51,8 +58,9 @@ function principalIdOf(payload: JWTPayload): string {
 /**
  * Build the verifier for `config`.
  * @param cacheOptions JWKS cache tunables (tests inject a clock or shorter cooldowns).
+ * @param tokenCacheOptions verified-token cache tunables (size, maximum age in ms, clock); `{maxEntries: 0}` turns it off.
  */
-export function createOidcVerifier(config: OidcConfig, cacheOptions?: JwksCacheOptions): OidcVerifier {
+export function createOidcVerifier(config: OidcConfig, cacheOptions?: JwksCacheOptions, tokenCacheOptions?: TokenCacheOptions): OidcVerifier {
   // The JWKS URI is configured or discovered once; a failed discovery is retried by the next request.
   let cachePromise: Promise<JwksCache> | undefined;
   const cache = (): Promise<JwksCache> => {
@@ -74,32 +82,39 @@ export function createOidcVerifier(config: OidcConfig, cacheOptions?: JwksCacheO
     requiredClaims: ["exp"],
   };
 
+  /** The fresh verification: everything above, no cache. */
+  async function verifyFresh(token: string): Promise<Principal> {
+    // Unverified peek, only to refuse a foreign issuer before any network call and to log iss/kid.
+    const peek = peekJwt(token);
+    if (peek === undefined) throw new AuthenticationError(ReasonCode.malformedToken, "not a compact JWS");
+    const detail = detailOf(peek);
+    if (peek.iss !== config.issuer) {
+      throw withDetail(new AuthenticationError(ReasonCode.untrustedIssuer, "iss is not the configured issuer"), detail);
+    }
+    try {
+      const { payload } = await jwtVerify(token, resolveKey, options);
+      return {
+        principalId: principalIdOf(payload),
+        claims: payload,
+        scopes: scopesOf(payload),
+        groups: [],
+        issuer: config.issuer,
+        ...(peek.kid === undefined ? {} : { kid: peek.kid }),
+      };
+    } catch (error) {
+      const failure = error instanceof AuthError ? error : new AuthenticationError(reasonForJoseError(error), "the token did not verify", { cause: error });
+      throw withDetail(failure, detail);
+    }
+  }
+  const verifyCached = withTokenCache(verifyFresh, { timesOf: (principal) => principal.claims, epoch: keySetEpoch }, {
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    ...tokenCacheOptions,
+  });
+
   return {
     warm() {
       cache().then((jwks) => jwks.warm(), () => undefined);
     },
-    async verify({ value: token }) {
-      // Unverified peek, only to refuse a foreign issuer before any network call and to log iss/kid.
-      const peek = peekJwt(token);
-      if (peek === undefined) throw new AuthenticationError(ReasonCode.malformedToken, "not a compact JWS");
-      const detail = detailOf(peek);
-      if (peek.iss !== config.issuer) {
-        throw withDetail(new AuthenticationError(ReasonCode.untrustedIssuer, "iss is not the configured issuer"), detail);
-      }
-      try {
-        const { payload } = await jwtVerify(token, resolveKey, options);
-        return {
-          principalId: principalIdOf(payload),
-          claims: payload,
-          scopes: scopesOf(payload),
-          groups: [],
-          issuer: config.issuer,
-          ...(peek.kid === undefined ? {} : { kid: peek.kid }),
-        };
-      } catch (error) {
-        const failure = error instanceof AuthError ? error : new AuthenticationError(reasonForJoseError(error), "the token did not verify", { cause: error });
-        throw withDetail(failure, detail);
-      }
-    },
+    verify: (credential) => verifyCached(credential.value),
   };
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { importJWK, type CryptoKey, type JWK, type JWSHeaderParameters } from "jose";
+import type { JWK, JWSHeaderParameters } from "jose";
 import type { JwksCache as AwsJwksCache, Jwks as AwsJwks, JwkWithKid as AwsJwkWithKid } from "aws-jwt-verify/jwk";
 import { AuthenticationError, ReasonCode } from "../errors.ts";
 import type { Jwk, JwksCache } from "./cache.ts";
@@ -15,22 +15,18 @@ export type JwksCacheSource = () => JwksCache | Promise<JwksCache>;
  * A jose key resolver (`jwtVerify(token, resolver, ...)`) backed by the shared cache.
  *
  * It only reads the protected header's `kid` and `alg` (jose has already checked `alg` against the
- * allow-list); `jku`, `x5u`, `x5c` and `jwk` headers are ignored. Imported keys are memoised per JWK.
- * @throws {AuthenticationError} `unknown_kid` or `jwks_unavailable` (from the cache).
+ * allow-list); `jku`, `x5u`, `x5c` and `jwk` headers are ignored. It returns the cached public JWK itself
+ * (frozen, one object per key per fetch): jose imports it once per key object and algorithm and keeps the
+ * imported key in its own WeakMap, so no `importJWK` (and none of jose's JWE tables) is bundled.
+ * @throws {AuthenticationError} `malformed_token` without `alg`; `unknown_kid` or `jwks_unavailable` (from the cache).
  */
-export function toJoseKeyResolver(source: JwksCacheSource): (header: JWSHeaderParameters) => Promise<CryptoKey> {
-  const imported = new WeakMap<Jwk, Promise<CryptoKey>>();
+export function toJoseKeyResolver(source: JwksCacheSource): (header: JWSHeaderParameters) => Promise<JWK> {
   return async function resolveJoseKey(header) {
     const alg = header.alg;
     if (typeof alg !== "string") throw new AuthenticationError(ReasonCode.malformedToken, "the token has no alg");
     const cache = await source();
-    const jwk = await cache.getJwk(typeof header.kid === "string" ? header.kid : undefined, alg);
-    let key = imported.get(jwk);
-    if (key === undefined) {
-      key = importJWK(jwk as JWK, alg) as Promise<CryptoKey>;
-      imported.set(jwk, key);
-    }
-    return key;
+    const kid = typeof header.kid === "string" ? header.kid : undefined;
+    return (await cache.getJwk(kid, alg)) as JWK;
   };
 }
 

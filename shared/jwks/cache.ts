@@ -4,8 +4,18 @@
  *
  * Behaviour, all times in milliseconds:
  * - **single-flight**: at most one fetch per URI is in flight; concurrent callers share it.
- * - **TTL** (`ttlMs`, default 10 min): older key sets are refetched before use.
+ * - **TTL** (`ttlMs`, default 10 min): a key set older than this is not used before a refetch has been tried,
+ *   so a key removed at the issuer stops being trusted within `ttlMs` of its removal.
+ * - **refresh ahead**: once a key set is `ttlMs - refreshAheadMs` old (default 9 min), the next lookup starts
+ *   a refetch in the background and is answered from the cache: under steady traffic no request waits on
+ *   the issuer when the cache is merely old.
  * - **stale-if-error**: when a refetch fails, the last good key set stays usable for `maxStaleMs` past its TTL.
+ * - **snapshot**: a key set embedded at build time (`shared/jwks/snapshot.ts`, written by
+ *   `scripts/snapshot-jwks.ts`) seeds the cache of its URI; it is used without any fetch, whatever its age,
+ *   until an unknown `kid` causes a refetch (when the network allows; after a successful one the cache
+ *   behaves as fetched). A snapshot older than {@link SNAPSHOT_WARN_AGE_MS} is logged as a warning at init.
+ * - **epoch**: {@link keySetEpoch} changes whenever a cached key set changes, so caches built on verified
+ *   keys (the verified-token cache) can drop what those keys vouched for.
  * - **unknown `kid`**: one refetch, then no other kid-miss refetch for `kidMissCooldownMs` (default 5 s),
  *   so a flood of random `kid`s cannot hammer the issuer, while a key that truly appears is picked up soon.
  * - **bounded**: `fetchTimeoutMs` (default 3 s, well inside the authorizer's budget), `maxResponseBytes`
@@ -16,7 +26,9 @@
  * @module
  */
 import { AuthenticationError, ReasonCode } from "../errors.ts";
+import { logger } from "../logging.ts";
 import { fetchJson, type JsonFetcher } from "./fetch.ts";
+import { JWKS_SNAPSHOT } from "./snapshot.ts";
 
 /** A public JSON Web Key (RFC 7517 §4); members beyond the typed ones are kept as they came. */
 export interface Jwk {
@@ -42,6 +54,8 @@ export interface Jwks {
 export interface JwksCacheOptions {
   /** Age in ms after which a key set is refetched before use. Default 600 000 (10 min). */
   readonly ttlMs?: number;
+  /** Ms before the TTL from which a lookup starts a background refetch (answered from the cache). Default 60 000. */
+  readonly refreshAheadMs?: number;
   /** Ms past the TTL during which the last good key set is still used when refetching fails. Default 21 600 000 (6 h). */
   readonly maxStaleMs?: number;
   /** Ms after a fetch during which an unknown `kid` does not cause another fetch. Default 5000. */
@@ -60,6 +74,7 @@ export interface JwksCacheOptions {
 
 const DEFAULTS = {
   ttlMs: 600_000,
+  refreshAheadMs: 60_000,
   maxStaleMs: 21_600_000,
   kidMissCooldownMs: 5_000,
   fetchTimeoutMs: 3_000,
@@ -129,11 +144,16 @@ export class JwksCache {
   #attemptedAt = Number.NEGATIVE_INFINITY;
   #inFlight: Promise<void> | undefined;
   #fetchCount = 0;
+  /** Keys came from a build-time snapshot: no TTL, refetch only on an unknown kid. */
+  #snapshot = false;
+  /** Fingerprint of the current key set, to tell a change from a refetch of the same keys. */
+  #fingerprint = "";
 
   constructor(uri: URL, options: JwksCacheOptions = {}) {
     this.uri = uri;
     this.#options = {
       ttlMs: options.ttlMs ?? DEFAULTS.ttlMs,
+      refreshAheadMs: options.refreshAheadMs ?? DEFAULTS.refreshAheadMs,
       maxStaleMs: options.maxStaleMs ?? DEFAULTS.maxStaleMs,
       kidMissCooldownMs: options.kidMissCooldownMs ?? DEFAULTS.kidMissCooldownMs,
       fetchTimeoutMs: options.fetchTimeoutMs ?? DEFAULTS.fetchTimeoutMs,
@@ -157,10 +177,35 @@ export class JwksCache {
     if (this.#keys === undefined) this.#refresh().catch(() => undefined);
   }
 
-  /** Put a key set in the cache as if just fetched (a bundled snapshot, or aws-jwt-verify's `cacheJwks`). */
+  /** Put a key set in the cache as if just fetched (aws-jwt-verify's `cacheJwks`, tests). @throws {Error} when `jwks` is not a JWKS */
   addJwks(jwks: unknown): void {
-    this.#keys = toUsableKeys(jwks, this.#options.maxKeys);
-    this.#fetchedAt = this.#now();
+    this.#setKeys(toUsableKeys(jwks, this.#options.maxKeys));
+    this.#snapshot = false;
+  }
+
+  /**
+   * Seed the cache with a key set snapshotted at build time: used without fetching, whatever its age, until
+   * an unknown `kid` causes a refetch. A failed refetch keeps the snapshot.
+   * @param jwks the snapshotted JWKS (filtered like a fetched one).
+   * @param takenAtMs when it was taken, ms since the epoch: only for the age warning.
+   * @throws {Error} when `jwks` is not a JWKS
+   */
+  addSnapshot(jwks: unknown, takenAtMs: number): void {
+    this.#setKeys(toUsableKeys(jwks, this.#options.maxKeys));
+    this.#snapshot = true;
+    const ageMs = this.#now() - takenAtMs;
+    if (!(ageMs <= SNAPSHOT_WARN_AGE_MS)) {
+      logger.warn("JWKS snapshot is old: rebuild with scripts/snapshot-jwks.ts, or clear it to fetch at run time", {
+        jwksUri: this.uri.href,
+        snapshotTakenAt: Number.isFinite(takenAtMs) ? new Date(takenAtMs).toISOString() : "unknown",
+        ageDays: Number.isFinite(ageMs) ? Math.floor(ageMs / 86_400_000) : "unknown",
+      });
+    }
+  }
+
+  /** True while the keys come from a build-time snapshot (no successful fetch yet). */
+  get fromSnapshot(): boolean {
+    return this.#snapshot;
   }
 
   /** The cached key set, fetched first when there is none or it is past its TTL. @throws {AuthenticationError} `jwks_unavailable` */
@@ -168,9 +213,10 @@ export class JwksCache {
     return { keys: await this.#currentKeys() };
   }
 
-  /** The key for `kid` and `alg` from the cache only, or `undefined` (no fetch). */
+  /** The key for `kid` and `alg` from the cache only, or `undefined` (no fetch; nothing from a key set past its TTL). */
   getCachedJwk(kid: string | undefined, alg: string): Jwk | undefined {
-    return this.#keys === undefined ? undefined : pick(this.#keys, kid, alg);
+    if (this.#keys === undefined || (!this.#snapshot && this.#now() - this.#fetchedAt >= this.#options.ttlMs)) return undefined;
+    return pick(this.#keys, kid, alg);
   }
 
   /**
@@ -199,9 +245,16 @@ export class JwksCache {
   }
 
   async #currentKeys(): Promise<readonly Jwk[]> {
+    if (this.#keys !== undefined && this.#snapshot) return this.#keys;
     const now = this.#now();
     const age = now - this.#fetchedAt;
-    if (this.#keys !== undefined && age < this.#options.ttlMs) return this.#keys;
+    if (this.#keys !== undefined && age < this.#options.ttlMs) {
+      // Old but not expired: refresh in the background (at most one attempt per cooldown), answer now.
+      if (age >= this.#options.ttlMs - this.#options.refreshAheadMs && this.#inFlight === undefined && now - this.#attemptedAt >= this.#options.kidMissCooldownMs) {
+        this.#refresh().catch(() => undefined);
+      }
+      return this.#keys;
+    }
     const usableStale = this.#keys !== undefined && age < this.#options.ttlMs + this.#options.maxStaleMs;
     // A refetch failed moments ago: serve the stale set instead of making every request wait on the issuer.
     const lastAttemptFailed = this.#attemptedAt > this.#fetchedAt;
@@ -227,9 +280,33 @@ export class JwksCache {
     this.#attemptedAt = this.#now();
     this.#fetchCount += 1;
     const body = await this.#fetcher(this.uri, { timeoutMs: this.#options.fetchTimeoutMs, maxBytes: this.#options.maxResponseBytes });
-    this.#keys = toUsableKeys(body, this.#options.maxKeys);
+    this.#setKeys(toUsableKeys(body, this.#options.maxKeys));
+    this.#snapshot = false;
+  }
+
+  #setKeys(keys: readonly Jwk[]): void {
+    const fingerprint = JSON.stringify(keys);
+    if (fingerprint !== this.#fingerprint) {
+      this.#fingerprint = fingerprint;
+      epoch += 1;
+    }
+    this.#keys = keys;
     this.#fetchedAt = this.#now();
   }
+}
+
+/** A snapshot older than this (7 days, in ms) is logged as a warning when it seeds a cache. */
+export const SNAPSHOT_WARN_AGE_MS = 7 * 86_400_000;
+
+/** Bumped whenever any cache's key set changes (keys added, changed or removed). */
+let epoch = 0;
+
+/**
+ * The process-wide key-set epoch: a number that changes whenever any {@link JwksCache}'s key set changes.
+ * The verified-token cache stores it with each entry and drops entries from an older epoch.
+ */
+export function keySetEpoch(): number {
+  return epoch;
 }
 
 function pick(keys: readonly Jwk[], kid: string | undefined, alg: string): Jwk | undefined {
@@ -249,6 +326,8 @@ export function jwksCacheFor(uri: URL, options?: JwksCacheOptions): JwksCache {
   if (cache === undefined) {
     cache = new JwksCache(uri, options);
     caches.set(uri.href, cache);
+    const snapshot = JWKS_SNAPSHOT?.jwks[uri.href];
+    if (snapshot !== undefined) cache.addSnapshot(snapshot, Date.parse(JWKS_SNAPSHOT?.takenAt ?? ""));
   }
   return cache;
 }

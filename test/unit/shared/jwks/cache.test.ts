@@ -1,7 +1,8 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError, ReasonCode } from "../../../../shared/errors.ts";
-import { jwksCacheFor, JwksCache, keyFitsAlg, type Jwk, type JwksCacheOptions } from "../../../../shared/jwks/cache.ts";
+import { jwksCacheFor, JwksCache, keyFitsAlg, keySetEpoch, SNAPSHOT_WARN_AGE_MS, type Jwk, type JwksCacheOptions } from "../../../../shared/jwks/cache.ts";
+import { logger } from "../../../../shared/logging.ts";
 import type { JsonFetcher } from "../../../../shared/jwks/fetch.ts";
 
 const URI = new URL("https://issuer.example.com/.well-known/jwks.json");
@@ -37,7 +38,8 @@ function servingFetcher(initial: unknown) {
 }
 
 function cacheWith(fetcher: JsonFetcher, options: JwksCacheOptions = {}): JwksCache {
-  return new JwksCache(URI, { ttlMs: TTL, kidMissCooldownMs: COOLDOWN, maxStaleMs: MAX_STALE, now: clock, fetcher, ...options });
+  // Refresh-ahead off unless a test asks for it: most tests pin the TTL behaviour itself.
+  return new JwksCache(URI, { ttlMs: TTL, kidMissCooldownMs: COOLDOWN, maxStaleMs: MAX_STALE, refreshAheadMs: 0, now: clock, fetcher, ...options });
 }
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
@@ -590,5 +592,104 @@ describe("jwksCacheFor", () => {
 
     expect(first.fetcher).toHaveBeenCalledTimes(1);
     expect(second.fetcher).not.toHaveBeenCalled();
+  });
+});
+
+describe("JwksCache refresh ahead, epoch and snapshots", () => {
+  it("refreshes in the background once the key set is ttl - refreshAheadMs old, answering without waiting", async () => {
+    // Prepare
+    const { state, fetcher } = servingFetcher({ keys: [RSA] });
+    const cache = cacheWith(fetcher, { refreshAheadMs: 10_000 });
+    await cache.getJwk("rsa-1", "RS256");
+    const pending = deferred<unknown>();
+    fetcher.mockImplementationOnce(() => pending.promise);
+    // Act: old but not expired; the issuer is slow.
+    now = START + TTL - 10_000;
+    const key = await cache.getJwk("rsa-1", "RS256");
+    // Assess: answered from the cache while the refetch is in flight; the new set is used once it lands.
+    expect(key.kid).toBe("rsa-1");
+    expect(fetcher).toHaveBeenCalledTimes(2);
+    state.body = { keys: [RSA_2] };
+    pending.resolve({ keys: [RSA_2] });
+    await vi.waitFor(() => expect(cache.getCachedJwk("rsa-2", "RS256")?.kid).toBe("rsa-2"));
+    expect(cache.getCachedJwk("rsa-1", "RS256")).toBeUndefined();
+  });
+
+  it("does not refresh ahead before the window, nor retry a failed background refresh within the cooldown", async () => {
+    const { state, fetcher } = servingFetcher({ keys: [RSA] });
+    const cache = cacheWith(fetcher, { refreshAheadMs: 10_000 });
+    await cache.getJwk("rsa-1", "RS256");
+    now = START + TTL - 10_001;
+    await cache.getJwk("rsa-1", "RS256");
+    expect(fetcher).toHaveBeenCalledTimes(1);
+    state.failing = true;
+    now = START + TTL - 9_000;
+    await cache.getJwk("rsa-1", "RS256");
+    await cache.getJwk("rsa-1", "RS256");
+    expect(fetcher).toHaveBeenCalledTimes(2);
+  });
+
+  it("stops using a removed key once the TTL has passed, even from getCachedJwk", async () => {
+    const { state, fetcher } = servingFetcher({ keys: [RSA] });
+    const cache = cacheWith(fetcher);
+    await cache.getJwk("rsa-1", "RS256");
+    state.body = { keys: [RSA_2] };
+    now = START + TTL;
+    expect(cache.getCachedJwk("rsa-1", "RS256")).toBeUndefined();
+    expect(await reasonOf(cache.getJwk("rsa-1", "RS256"))).toBe(ReasonCode.unknownKid);
+  });
+
+  it("changes keySetEpoch when the key set changes, not when the same keys are fetched again", async () => {
+    const { state, fetcher } = servingFetcher({ keys: [RSA] });
+    const cache = cacheWith(fetcher);
+    await cache.getJwk("rsa-1", "RS256");
+    const first = keySetEpoch();
+    now = START + TTL;
+    await cache.getJwk("rsa-1", "RS256");
+    expect(keySetEpoch()).toBe(first);
+    state.body = { keys: [RSA_2] };
+    now = START + 2 * TTL;
+    await cache.getJwk("rsa-2", "RS256");
+    expect(keySetEpoch()).not.toBe(first);
+  });
+
+  it("serves a snapshot without any fetch, whatever its age, and refetches only for an unknown kid", async () => {
+    // Prepare
+    const { fetcher } = servingFetcher({ keys: [RSA, RSA_2] });
+    const cache = cacheWith(fetcher);
+    cache.addSnapshot({ keys: [RSA] }, START);
+    cache.warm();
+    // Act
+    now = START + 100 * TTL;
+    const key = await cache.getJwk("rsa-1", "RS256");
+    // Assess
+    expect(key.kid).toBe("rsa-1");
+    expect(fetcher).not.toHaveBeenCalled();
+    expect((await cache.getJwk("rsa-2", "RS256")).kid).toBe("rsa-2");
+    expect(fetcher).toHaveBeenCalledTimes(1);
+    expect(cache.fromSnapshot).toBe(false);
+  });
+
+  it("keeps the snapshot when the kid-miss refetch fails (no network)", async () => {
+    const { state, fetcher } = servingFetcher({ keys: [RSA] });
+    state.failing = true;
+    const cache = cacheWith(fetcher);
+    cache.addSnapshot({ keys: [RSA] }, START);
+    expect(await reasonOf(cache.getJwk("unknown", "RS256"))).toBe(ReasonCode.unknownKid);
+    now = START + 100 * TTL;
+    expect((await cache.getJwk("rsa-1", "RS256")).kid).toBe("rsa-1");
+    expect(cache.fromSnapshot).toBe(true);
+  });
+
+  it("logs a warning naming the URI and age when the snapshot is older than SNAPSHOT_WARN_AGE_MS, and not otherwise", () => {
+    const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
+    try {
+      cacheWith(servingFetcher({ keys: [] }).fetcher).addSnapshot({ keys: [RSA] }, START - SNAPSHOT_WARN_AGE_MS);
+      expect(warn).not.toHaveBeenCalled();
+      cacheWith(servingFetcher({ keys: [] }).fetcher).addSnapshot({ keys: [RSA] }, START - SNAPSHOT_WARN_AGE_MS - 86_400_000);
+      expect(warn).toHaveBeenCalledExactlyOnceWith(expect.stringContaining("JWKS snapshot is old"), expect.objectContaining({ jwksUri: URI.href, ageDays: 8 }));
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
