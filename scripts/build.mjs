@@ -12,7 +12,7 @@
  * @see https://esbuild.github.io/api/
  * @module
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, writeFileSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, posix, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse } from "yaml";
@@ -241,6 +241,8 @@ export async function build() {
   for (const name of names) {
     const options = esbuildOptionsFor(name, { template });
     const result = await esbuild(options);
+    // What went into the bundle, for SECURITY.md's dependency list (test/security/dependencies.test.ts).
+    writeFileSync(join(options.outdir, "meta.json"), JSON.stringify(result.metafile ?? {}));
     for (const file of Object.keys(result.metafile?.outputs ?? {}).sort()) {
       const path = join(ROOT, file);
       const bytes = statSync(path).size;

@@ -15,6 +15,7 @@ import type { Credential } from "./events/credentials.ts";
 import { toAuthRequest } from "./events/normalise.ts";
 import { routeOf, type AuthRequest } from "./events/types.ts";
 import { logDecision, logger, redactEvent } from "./logging.ts";
+import { recordDecision } from "./metrics.ts";
 import { networkAllows, type NetworkPolicy } from "./network.ts";
 import type { AuthorizerResult } from "./policy/builder.ts";
 import { respond, unauthorized, type Answer, type Outcome, type ResponseOptions } from "./respond.ts";
@@ -176,6 +177,7 @@ export function createAuthorizer(spec: AuthorizerSpec): Authorizer {
       droppedClaims: answer !== undefined && answer.dropped.length > 0 ? answer.dropped : undefined,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
+    recordDecision(outcome.decision, outcome.reason);
     if (answer === undefined) throw unauthorized();
     return answer.result;
   } as Authorizer;
