@@ -3,22 +3,28 @@
  * and denied source IP ranges (IPv4 and IPv6 CIDR) and allowed VPC endpoint ids for private APIs. A caller
  * outside them gets a Deny with reason `network_denied`, before any credential is looked at.
  *
- * Addresses are parsed by ipaddr.js; IPv4-mapped IPv6 addresses (`::ffff:203.0.113.7`) count as IPv4.
+ * Addresses are parsed and matched by Node's own `net.isIP` and `net.BlockList` (no dependency to ship);
+ * IPv4-mapped IPv6 addresses (`::ffff:203.0.113.7`) match IPv4 ranges.
  *
  * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-examples.html
  * @module
  */
-import ipaddr from "ipaddr.js";
+import { BlockList, isIP } from "node:net";
 import type { AuthRequest } from "./events/types.ts";
 
-type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+/** A parsed range: network address, prefix length, family. */
+export interface Range {
+  readonly network: string;
+  readonly prefix: number;
+  readonly family: "ipv4" | "ipv6";
+}
 
 /** Parsed network conditions; empty lists impose nothing. */
 export interface NetworkPolicy {
   /** The caller's source IP must be in one of these (`ALLOWED_SOURCE_IPS`). */
-  readonly allowed: readonly Range[];
+  readonly allowed: BlockList | undefined;
   /** The caller's source IP must be in none of these (`DENIED_SOURCE_IPS`); a deny wins over an allow. */
-  readonly denied: readonly Range[];
+  readonly denied: BlockList | undefined;
   /** The request must arrive through one of these VPC endpoints (`ALLOWED_VPC_ENDPOINTS`, `vpce-...`). */
   readonly vpcEndpoints: readonly string[];
 }
@@ -28,28 +34,30 @@ export interface NetworkPolicy {
  * @returns the range, or a string saying why not.
  */
 export function parseRange(text: string): Range | string {
-  try {
-    if (text.includes("/")) return ipaddr.parseCIDR(text);
-    const address = ipaddr.parse(text);
-    return [address, address.kind() === "ipv4" ? 32 : 128];
-  } catch {
-    return `"${text}" is not an IP address or CIDR range`;
-  }
+  const [address = "", prefixText, extra] = text.split("/");
+  const version = isIP(address);
+  const bits = version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? bits : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
+  if (version === 0 || extra !== undefined || !(prefix >= 0 && prefix <= bits)) return `"${text}" is not an IP address or CIDR range`;
+  return { network: address, prefix, family: version === 4 ? "ipv4" : "ipv6" };
 }
 
-function inRanges(ip: string, ranges: readonly Range[]): boolean {
-  let address: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    address = ipaddr.process(ip);
-  } catch {
-    return false;
-  }
-  return ranges.some((range) => range[0].kind() === address.kind() && address.match(range));
+/** A `BlockList` of `ranges`, or `undefined` for none. */
+export function toBlockList(ranges: readonly Range[]): BlockList | undefined {
+  if (ranges.length === 0) return undefined;
+  const list = new BlockList();
+  for (const range of ranges) list.addSubnet(range.network, range.prefix, range.family);
+  return list;
+}
+
+function inRanges(ip: string, list: BlockList): boolean {
+  const version = isIP(ip);
+  return version !== 0 && list.check(ip, version === 4 ? "ipv4" : "ipv6");
 }
 
 /** `true` when the policy imposes anything. */
 export function hasNetworkConditions(policy: NetworkPolicy): boolean {
-  return policy.allowed.length > 0 || policy.denied.length > 0 || policy.vpcEndpoints.length > 0;
+  return policy.allowed !== undefined || policy.denied !== undefined || policy.vpcEndpoints.length > 0;
 }
 
 /**
@@ -57,8 +65,8 @@ export function hasNetworkConditions(policy: NetworkPolicy): boolean {
  * IP condition, and one without a VPC endpoint id fails a VPC condition: unknown is outside.
  */
 export function networkAllows(policy: NetworkPolicy, req: AuthRequest): boolean {
-  if (policy.denied.length > 0 && (req.sourceIp === undefined || inRanges(req.sourceIp, policy.denied))) return false;
-  if (policy.allowed.length > 0 && (req.sourceIp === undefined || !inRanges(req.sourceIp, policy.allowed))) return false;
+  if (policy.denied !== undefined && (req.sourceIp === undefined || inRanges(req.sourceIp, policy.denied))) return false;
+  if (policy.allowed !== undefined && (req.sourceIp === undefined || !inRanges(req.sourceIp, policy.allowed))) return false;
   if (policy.vpcEndpoints.length > 0 && (req.vpceId === undefined || !policy.vpcEndpoints.includes(req.vpceId))) return false;
   return true;
 }

@@ -7,7 +7,7 @@
  */
 import { parseTokenSources, type TokenSource } from "../events/credentials.ts";
 import type { ResponseOptions } from "../respond.ts";
-import { parseRange, type NetworkPolicy } from "../network.ts";
+import { parseRange, toBlockList, type NetworkPolicy, type Range } from "../network.ts";
 import type { RouteRuleSet } from "../rules.ts";
 import type { EnvReader } from "./env.ts";
 import { readRouteRules } from "./rules.ts";
@@ -33,8 +33,8 @@ export interface CommonConfig {
 }
 
 /** One CIDR list variable; every bad entry recorded. */
-function readRanges(env: EnvReader, name: string): Exclude<ReturnType<typeof parseRange>, string>[] {
-  const ranges = [];
+function readRanges(env: EnvReader, name: string): Range[] {
+  const ranges: Range[] = [];
   for (const entry of env.list(name, { fix: "list IPv4 or IPv6 addresses or CIDR ranges, comma-separated" })) {
     const range = parseRange(entry);
     if (typeof range === "string") env.problem(name, `has ${range}`, "use addresses or CIDR ranges such as 203.0.113.0/24 or 2001:db8::/32");
@@ -84,8 +84,8 @@ export function readCommonConfig(env: EnvReader, defaults: CommonDefaults = {}):
     routeRules: readRouteRules(env),
     principalClaim: env.raw("PRINCIPAL_CLAIM"),
     network: {
-      allowed: readRanges(env, "ALLOWED_SOURCE_IPS"),
-      denied: readRanges(env, "DENIED_SOURCE_IPS"),
+      allowed: toBlockList(readRanges(env, "ALLOWED_SOURCE_IPS")),
+      denied: toBlockList(readRanges(env, "DENIED_SOURCE_IPS")),
       vpcEndpoints: env.list("ALLOWED_VPC_ENDPOINTS", { fix: "list VPC endpoint ids (vpce-...), comma-separated" }),
     },
     response: {

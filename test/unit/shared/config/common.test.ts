@@ -35,7 +35,7 @@ describe("readCommonConfig", () => {
       clockToleranceSeconds: 0,
       routeRules: undefined,
       principalClaim: undefined,
-      network: { allowed: [], denied: [], vpcEndpoints: [] },
+      network: { allowed: undefined, denied: undefined, vpcEndpoints: [] },
       response: { httpApiResponse: "simple", httpApiUnauthenticated: "throw", contextClaims: undefined },
     });
   });
