@@ -93,6 +93,8 @@ export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: Jwks
     if (peek.iss === undefined || !issuers.has(peek.iss)) {
       throw withDetail(new AuthenticationError(ReasonCode.untrustedIssuer, "iss is not a configured user pool"), detailOf(peek));
     }
+    // Cognito signs with RS256 only: refuse any other alg (none, HS*, ES*) before a key is looked up.
+    if (peek.alg !== "RS256") throw withDetail(new AuthenticationError(ReasonCode.algorithmNotAllowed, "alg is not RS256"), detailOf(peek));
     try {
       const payload = await verifier.verify(token);
       const sub = typeof payload.sub === "string" ? payload.sub : undefined;

@@ -61,7 +61,8 @@ export function parseTokenSources(spec: readonly string[]): TokenSource[] | stri
 
 function bearerOrBare(value: string, allowBare: boolean): string {
   const bearer = BEARER.exec(value);
-  const token = bearer?.[1] ?? (allowBare ? value.trim() : undefined);
+  // Only spaces and tabs (HTTP optional whitespace, RFC 9110 §5.6.3) are trimmed: a CR or LF is never part of a token.
+  const token = bearer?.[1] ?? (allowBare ? value.replace(/^[ \t]+|[ \t]+$/g, "") : undefined);
   // `Bearer` alone is a scheme without a token, not a bare token.
   if (token === undefined || !B64TOKEN.test(token) || (bearer === null && /^bearer$/i.test(token))) {
     throw new AuthenticationError(ReasonCode.malformedToken, "the credential is not a Bearer token (RFC 6750 §2.1)");

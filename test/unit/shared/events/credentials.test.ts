@@ -47,6 +47,18 @@ describe("extractCredential", () => {
       expect(extractCredential(tokenEvent(`  Bearer    ${TOKEN} \t`), []).value).toBe(TOKEN);
     });
 
+    it.each([
+      ["a bare token", `\r\n${TOKEN}\n`],
+      ["a bare token, newline after", `${TOKEN}\n`],
+      ["a Bearer token", `Bearer ${TOKEN}\r\n`],
+    ])("fails with malformed_token for CR or LF around %s (only spaces and tabs are trimmed)", (_name, value) => {
+      expect(failure(tokenEvent(value))).toBe(ReasonCode.malformedToken);
+    });
+
+    it("trims spaces and tabs around a bare token", () => {
+      expect(extractCredential(tokenEvent(` \t${TOKEN}\t `), []).value).toBe(TOKEN);
+    });
+
     it("accepts the raw token without a scheme", async () => {
       const req = toAuthRequest(await loadEvent("rest-token/no-bearer.json", { token: TOKEN }));
 
