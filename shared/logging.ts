@@ -62,17 +62,22 @@ const MAP_FIELDS = new Set(["queryStringParameters", "multiValueQueryStringParam
 const HEADER_FIELDS = new Set(["headers", "multiValueHeaders"]);
 const REDACTED = "[redacted]";
 
+/** Nesting kept in a logged event; deeper values become `[truncated]` (a deep event must not overflow the stack: a 500). */
+const MAX_LOGGED_DEPTH = 32;
+
 /**
  * A copy of `event` safe to log: credential fields, non-allow-listed header values, query and path
- * parameter values, cookies and certificate PEMs replaced by `[redacted]`; `rawQueryString` dropped.
+ * parameter values, cookies and certificate PEMs replaced by `[redacted]`; `rawQueryString` dropped;
+ * values nested deeper than {@link MAX_LOGGED_DEPTH} replaced by `[truncated]`.
  */
 export function redactEvent(event: unknown): unknown {
-  return redactValue(event, undefined);
+  return redactValue(event, undefined, 0);
 }
 
-function redactValue(value: unknown, field: string | undefined): unknown {
+function redactValue(value: unknown, field: string | undefined, depth: number): unknown {
   if (field !== undefined && SECRET_FIELDS.has(field)) return REDACTED;
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, undefined));
+  if (typeof value === "object" && value !== null && depth >= MAX_LOGGED_DEPTH) return "[truncated]";
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, undefined, depth + 1));
   if (typeof value !== "object" || value === null) return value;
   const copy: Record<string, unknown> = {};
   for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
@@ -85,7 +90,7 @@ function redactValue(value: unknown, field: string | undefined): unknown {
     } else if (MAP_FIELDS.has(name) && typeof inner === "object" && inner !== null) {
       copy[name] = Object.fromEntries(Object.keys(inner as Record<string, unknown>).map((key) => [key, REDACTED]));
     } else {
-      copy[name] = redactValue(inner, name);
+      copy[name] = redactValue(inner, name, depth + 1);
     }
   }
   return copy;

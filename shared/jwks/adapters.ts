@@ -18,14 +18,16 @@ export type JwksCacheSource = () => JwksCache | Promise<JwksCache>;
  * allow-list); `jku`, `x5u`, `x5c` and `jwk` headers are ignored. It returns the cached public JWK itself
  * (frozen, one object per key per fetch): jose imports it once per key object and algorithm and keeps the
  * imported key in its own WeakMap, so no `importJWK` (and none of jose's JWE tables) is bundled.
- * @throws {AuthenticationError} `malformed_token` without `alg`; `unknown_kid` or `jwks_unavailable` (from the cache).
+ * @throws {AuthenticationError} `malformed_token` without `alg` or with a `kid` that is not a string; `unknown_kid` or `jwks_unavailable` (from the cache).
  */
 export function toJoseKeyResolver(source: JwksCacheSource): (header: JWSHeaderParameters) => Promise<JWK> {
   return async function resolveJoseKey(header) {
     const alg = header.alg;
     if (typeof alg !== "string") throw new AuthenticationError(ReasonCode.malformedToken, "the token has no alg");
+    // RFC 7515 §4.1.4: `kid` is a string; any other type is a malformed header, not "no kid".
+    if (header.kid !== undefined && typeof header.kid !== "string") throw new AuthenticationError(ReasonCode.malformedToken, "the token's kid is not a string");
     const cache = await source();
-    const kid = typeof header.kid === "string" ? header.kid : undefined;
+    const kid = header.kid;
     return (await cache.getJwk(kid, alg)) as JWK;
   };
 }
