@@ -17,6 +17,7 @@ import { routeOf, type AuthRequest } from "./events/types.ts";
 import { logDecision, logger, redactEvent } from "./logging.ts";
 import { recordDecision } from "./metrics.ts";
 import { networkAllows, type NetworkPolicy } from "./network.ts";
+import type { CommonConfig } from "./config/common.ts";
 import type { AuthorizerResult } from "./policy/builder.ts";
 import { respond, unauthorized, type Answer, type Outcome, type ResponseOptions } from "./respond.ts";
 
@@ -42,6 +43,20 @@ export interface AuthorizerSpec {
    * (reason `internal`), so a slow issuer never turns into a Lambda timeout (500). Default 500.
    */
   readonly deadlineMarginMs?: number;
+}
+
+/**
+ * The spec fields every function takes from its shared settings (shared/config/common.ts): global and
+ * per-route rules, answer formats, `PRINCIPAL_CLAIM` and network conditions.
+ * @param requiredGroups groups every call must hold (the Cognito function's `REQUIRED_GROUPS`).
+ */
+export function commonSpec(config: CommonConfig, requiredGroups: readonly string[] = []): Pick<AuthorizerSpec, "rules" | "response" | "principalClaim" | "network"> {
+  return {
+    rules: { requiredScopes: config.requiredScopes, requiredGroups, routeRules: config.routeRules },
+    response: config.response,
+    principalClaim: config.principalClaim,
+    network: config.network,
+  };
 }
 
 /** The function a Lambda handler wraps: API Gateway event in, policy / simple response out, or `Unauthorized` thrown. */

@@ -5,7 +5,7 @@
  */
 import { extractCredential } from "#shared/events/credentials";
 import { toLambdaHandler } from "#shared/handler";
-import { createAuthorizer } from "#shared/pipeline";
+import { commonSpec, createAuthorizer } from "#shared/pipeline";
 import { parseApiKeyConfig } from "./config.ts";
 import { createApiKeyVerifier } from "./verify.ts";
 
@@ -13,12 +13,9 @@ const config = parseApiKeyConfig(process.env);
 const verifier = createApiKeyVerifier(config);
 
 export const authorize = createAuthorizer({
+  ...commonSpec(config),
   extract: (req) => extractCredential(req, config.tokenSources),
   verify: (credential) => verifier.verify(credential),
-  rules: { requiredScopes: config.requiredScopes, requiredGroups: [], routeRules: config.routeRules },
-  response: config.response,
-  principalClaim: config.principalClaim,
-  network: config.network,
 });
 
 export const handler = toLambdaHandler(authorize);

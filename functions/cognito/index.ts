@@ -4,7 +4,7 @@
  */
 import { extractCredential } from "#shared/events/credentials";
 import { toLambdaHandler } from "#shared/handler";
-import { createAuthorizer } from "#shared/pipeline";
+import { commonSpec, createAuthorizer } from "#shared/pipeline";
 import { parseCognitoConfig } from "./config.ts";
 import { createCognitoVerifier } from "./verify.ts";
 
@@ -13,12 +13,9 @@ const verifier = createCognitoVerifier(config);
 verifier.warm();
 
 export const authorize = createAuthorizer({
+  ...commonSpec(config, config.requiredGroups),
   extract: (req) => extractCredential(req, config.tokenSources),
   verify: (credential) => verifier.verify(credential),
-  rules: { requiredScopes: config.requiredScopes, requiredGroups: config.requiredGroups, routeRules: config.routeRules },
-  response: config.response,
-  principalClaim: config.principalClaim,
-  network: config.network,
 });
 
 export const handler = toLambdaHandler(authorize);

@@ -5,7 +5,7 @@
  */
 import { authenticate, describeRequirement } from "#shared/combine";
 import { toLambdaHandler } from "#shared/handler";
-import { createAuthorizer } from "#shared/pipeline";
+import { commonSpec, createAuthorizer } from "#shared/pipeline";
 import { certificateThumbprint } from "../mtls/certificate.ts";
 import { parseCombinedConfig } from "./config.ts";
 import { buildScheme } from "./schemes.ts";
@@ -16,13 +16,10 @@ for (const scheme of schemes.values()) scheme.warm?.();
 const requirement = describeRequirement(config.requirement);
 
 export const authorize = createAuthorizer({
+  ...commonSpec(config),
   // Each scheme takes its own credential; the trace names the requirement, never a value.
   extract: () => ({ source: requirement, value: "" }),
   verify: (_credential, req) => authenticate(config.requirement, schemes, req, certificateThumbprint),
-  rules: { requiredScopes: config.requiredScopes, requiredGroups: [], routeRules: config.routeRules },
-  response: config.response,
-  principalClaim: config.principalClaim,
-  network: config.network,
 });
 
 export const handler = toLambdaHandler(authorize);

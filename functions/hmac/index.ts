@@ -4,7 +4,7 @@
  * configuration in ./config.ts, scheme in ./scheme.ts. Composition only: the logic lives in shared/ and ./verify.ts.
  */
 import { toLambdaHandler } from "#shared/handler";
-import { createAuthorizer } from "#shared/pipeline";
+import { commonSpec, createAuthorizer } from "#shared/pipeline";
 import { parseHmacConfig } from "./config.ts";
 import { createHmacVerifier, extractHmacCredential } from "./verify.ts";
 
@@ -12,12 +12,9 @@ const config = parseHmacConfig(process.env);
 const verifier = createHmacVerifier(config);
 
 export const authorize = createAuthorizer({
+  ...commonSpec(config),
   extract: extractHmacCredential,
   verify: (credential, req) => verifier.verify(credential, req),
-  rules: { requiredScopes: config.requiredScopes, requiredGroups: [], routeRules: config.routeRules },
-  response: config.response,
-  principalClaim: config.principalClaim,
-  network: config.network,
 });
 
 export const handler = toLambdaHandler(authorize);

@@ -4,7 +4,7 @@
  * in shared/ and ./verify.ts.
  */
 import { toLambdaHandler } from "#shared/handler";
-import { createAuthorizer } from "#shared/pipeline";
+import { commonSpec, createAuthorizer } from "#shared/pipeline";
 import { parseIntrospectionConfig, withClientSecret } from "./config.ts";
 import { createIntrospectionScheme } from "./verify.ts";
 
@@ -13,12 +13,9 @@ const scheme = createIntrospectionScheme(config);
 scheme.warm?.();
 
 export const authorize = createAuthorizer({
+  ...commonSpec(config),
   extract: scheme.extract,
   verify: scheme.verify,
-  rules: { requiredScopes: config.requiredScopes, requiredGroups: [], routeRules: config.routeRules },
-  response: config.response,
-  principalClaim: config.principalClaim,
-  network: config.network,
 });
 
 export const handler = toLambdaHandler(authorize);

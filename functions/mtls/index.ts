@@ -4,7 +4,7 @@
  * lives in shared/ and ./verify.ts.
  */
 import { toLambdaHandler } from "#shared/handler";
-import { createAuthorizer } from "#shared/pipeline";
+import { commonSpec, createAuthorizer } from "#shared/pipeline";
 import { parseMtlsConfig } from "./config.ts";
 import { createMtlsScheme } from "./verify.ts";
 
@@ -12,12 +12,9 @@ const config = parseMtlsConfig(process.env);
 const scheme = createMtlsScheme(config);
 
 export const authorize = createAuthorizer({
+  ...commonSpec(config),
   extract: scheme.extract,
   verify: scheme.verify,
-  rules: { requiredScopes: config.requiredScopes, requiredGroups: [], routeRules: config.routeRules },
-  response: config.response,
-  principalClaim: config.principalClaim,
-  network: config.network,
 });
 
 export const handler = toLambdaHandler(authorize);

@@ -5,7 +5,7 @@
  */
 import { extractCredential } from "#shared/events/credentials";
 import { toLambdaHandler } from "#shared/handler";
-import { createAuthorizer } from "#shared/pipeline";
+import { commonSpec, createAuthorizer } from "#shared/pipeline";
 import { parseMultiIssuerConfig } from "./config.ts";
 import { createMultiIssuerVerifier } from "./verify.ts";
 
@@ -14,12 +14,9 @@ const verifier = createMultiIssuerVerifier(config);
 verifier.warm();
 
 export const authorize = createAuthorizer({
+  ...commonSpec(config),
   extract: (req) => extractCredential(req, config.tokenSources),
   verify: (credential) => verifier.verify(credential),
-  rules: { requiredScopes: config.requiredScopes, requiredGroups: [], routeRules: config.routeRules },
-  response: config.response,
-  principalClaim: config.principalClaim,
-  network: config.network,
 });
 
 export const handler = toLambdaHandler(authorize);
