@@ -7,7 +7,7 @@
  *   built bundle: `handler(event, context)` on a REST TOKEN event), `verify` (an anchor module exporting
  *   `verify(token)`) or `empty` (import only). Reports `{importMs, firstCallMs, ok}`: milliseconds from just
  *   before `import()` to just after it, and to the end of the first call (so the second includes the first).
- * - `memory <module>`: import a built bundle, sign ES256 tokens in-process with the key in `BENCH_ES256_PKCS8`
+ * - `memory <module>`: import a built bundle, sign `BENCH_ALG` (ES256 or RS256) tokens in-process with the key in `BENCH_PKCS8`
  *   (PEM) and `BENCH_KID` (all signed before the baseline), call the handler with 100 000 distinct tokens, and
  *   report the resident set size growth in bytes between a warmed-up baseline and the end, both after a full
  *   GC (`--expose-gc`).
@@ -60,14 +60,15 @@ async function cold(kind: string, module: string): Promise<void> {
 
 async function memory(module: string): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
-  const key = createPrivateKey(process.env.BENCH_ES256_PKCS8 ?? "");
-  const header = Buffer.from(JSON.stringify({ alg: "ES256", kid: process.env.BENCH_KID })).toString("base64url");
+  const key = createPrivateKey(process.env.BENCH_PKCS8 ?? "");
+  const alg = process.env.BENCH_ALG === "RS256" ? "RS256" : "ES256";
+  const header = Buffer.from(JSON.stringify({ alg, kid: process.env.BENCH_KID })).toString("base64url");
   const claims = JSON.parse(process.env.BENCH_CLAIMS ?? "{}") as Record<string, unknown>;
   const { handler } = (await import(module)) as { handler: Handler };
   const total = Number(process.env.BENCH_TOKENS ?? 100_000);
   const signToken = (i: number): string => {
     const payload = Buffer.from(JSON.stringify({ ...claims, jti: `bench-${i}` })).toString("base64url");
-    return `${header}.${payload}.${sign("sha256", Buffer.from(`${header}.${payload}`), { key, dsaEncoding: "ieee-p1363" }).toString("base64url")}`;
+    return `${header}.${payload}.${sign("sha256", Buffer.from(`${header}.${payload}`), alg === "ES256" ? { key, dsaEncoding: "ieee-p1363" } : key).toString("base64url")}`;
   };
   let allowed = 0;
   const call = async (token: string): Promise<void> => {

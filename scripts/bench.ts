@@ -19,7 +19,7 @@
  * - **bundle**: bytes of `dist/<name>/index.mjs`, raw and gzip.
  * - **JWKS**: fetches seen by the loopback server for 100 concurrent cold calls, for a burst of 1 000
  *   random `kid`s, and how long a key that appears at the issuer right after that burst is refused.
- * - **memory**: RSS growth over 100 000 distinct (ES256) tokens in a child process, after a full GC.
+ * - **memory**: RSS growth over 100 000 distinct tokens (ES256 for oidc, RS256 for cognito) in a child process, after a full GC.
  *
  * @module
  */
@@ -339,11 +339,14 @@ async function measureJwks(name: FunctionName, issuer: Issuer, privateKey: KeyOb
   }
 }
 
-/** RSS growth over MEMORY_TOKENS distinct ES256 tokens, in a child. */
-function measureMemory(name: FunctionName, issuer: Issuer, es256Pkcs8: string, env: Record<string, string>): Promise<Record<string, unknown>> {
+/**
+ * RSS growth over MEMORY_TOKENS distinct tokens, in a child: ES256 (fast to sign) for oidc, RS256 for
+ * cognito (Cognito signs with RS256 only, and the Cognito function refuses any other alg).
+ */
+function measureMemory(name: FunctionName, issuer: Issuer, pkcs8: string, kid: string, alg: "ES256" | "RS256", env: Record<string, string>): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--expose-gc", CHILD, "memory", pathToFileURL(join(ROOT, "dist", name, "index.mjs")).href], {
-      env: { ...process.env, ...env, BENCH_ES256_PKCS8: es256Pkcs8, BENCH_KID: "bench-ec", BENCH_CLAIMS: JSON.stringify(claimsFor(name, issuer.origin, 0)), BENCH_TOKENS: String(MEMORY_TOKENS) },
+      env: { ...process.env, ...env, BENCH_PKCS8: pkcs8, BENCH_ALG: alg, BENCH_KID: kid, BENCH_CLAIMS: JSON.stringify(claimsFor(name, issuer.origin, 0)), BENCH_TOKENS: String(MEMORY_TOKENS) },
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
     let result: Record<string, unknown> = { error: "no report" };
@@ -414,7 +417,13 @@ async function main(): Promise<void> {
       log(`warm ${name} done`);
     }
     // Memory children run while the JWKS checks (mostly waiting out cooldowns) run here; not during warm or cold timing.
-    const memory = Promise.all(FUNCTIONS.map((name) => measureMemory(name, issuer, ec.privateKey.export({ format: "pem", type: "pkcs8" }).toString(), { ...childEnv, ...envFor(name, issuer.origin, `/${name}/memory/jwks.json`), POWERTOOLS_LOG_LEVEL: "INFO" })));
+    const memoryKey = (name: FunctionName) => (name === "cognito"
+      ? { pkcs8: privateKey.export({ format: "pem", type: "pkcs8" }).toString(), kid: "bench-rsa", alg: "RS256" as const }
+      : { pkcs8: ec.privateKey.export({ format: "pem", type: "pkcs8" }).toString(), kid: "bench-ec", alg: "ES256" as const });
+    const memory = Promise.all(FUNCTIONS.map((name) => {
+      const { pkcs8, kid, alg } = memoryKey(name);
+      return measureMemory(name, issuer, pkcs8, kid, alg, { ...childEnv, ...envFor(name, issuer.origin, `/${name}/memory/jwks.json`), POWERTOOLS_LOG_LEVEL: "INFO" });
+    }));
 
     const jwks = new Map<FunctionName, JwksResult>();
     for (const name of FUNCTIONS) jwks.set(name, await measureJwks(name, issuer, privateKey, jwk));
