@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { base64url } from "jose";
-import { expect } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toAuthRequest } from "../../shared/events/normalise.ts";
 import type { AuthorizerHandler } from "../../scripts/lib/invoke-bundle.ts";
 import { freshBundle } from "../helpers/bundle.ts";
@@ -17,7 +17,7 @@ import { dynamoJson, startFaultServer } from "../helpers/fault-server.ts";
 import { startJwksServer } from "../helpers/jwks-server.ts";
 import { createKeyPair, nowSeconds, signJwt, toJwks } from "../helpers/keys.ts";
 import { evaluateAnswer } from "../helpers/policy.ts";
-import { allowsAnything, answerProblem, fillToken, recordedEvents, withMutations } from "./support.ts";
+import { allowsAnything, answerProblem, fillToken, fuzzParams, fuzzTimeout, recordedEvents, withMutations } from "./support.ts";
 
 /** The bundles that can be fuzzed without slow servers. */
 export type BundleName = "oidc" | "cognito" | "multi-issuer" | "api-key" | "hmac" | "mtls" | "introspection" | "combined";
@@ -164,4 +164,33 @@ export async function checkCall(handler: AuthorizerHandler, event: unknown): Pro
   const record = event as Record<string, unknown>;
   const arn = record.version === "2.0" ? record.routeArn : record.methodArn;
   if (typeof arn === "string") expect(evaluateAnswer(answer, arn)).toBe("Deny");
+}
+
+/**
+ * The property for each of `names`, in the calling test file: the bundle on any event resolves to an
+ * answer API Gateway accepts for the event's kind or rejects with exactly `Error("Unauthorized")`, and,
+ * since no generated event carries a valid credential, allows nothing. Test files split the bundles
+ * between them so vitest runs them in parallel.
+ */
+export function describeBundlesOnAnyEvent(names: readonly BundleName[]): void {
+  let bundles: FuzzBundles | undefined;
+  let restore: (() => void) | undefined;
+
+  beforeAll(async () => {
+    bundles = await startFuzzBundles(names);
+    restore = discardLogs();
+  }, 60_000);
+
+  afterAll(async () => {
+    restore?.();
+    await bundles?.close();
+  });
+
+  describe.each(names)("the %s bundle on any event", (name) => {
+    it("answers in the event's format or rejects with exactly Unauthorized, and allows nothing without a valid credential", async () => {
+      const handler = bundles?.handlers.get(name);
+      if (bundles === undefined || handler === undefined) throw new Error(`${name} did not load`);
+      await fc.assert(fc.asyncProperty(anyEvent(bundles.invalidCredentials), (event) => checkCall(handler, event)), fuzzParams(300));
+    }, fuzzTimeout(30_000));
+  });
 }
