@@ -31,12 +31,16 @@ export interface JsonRequest {
   readonly timeoutMs: number;
   /** Largest accepted response body in bytes; a larger one aborts the request. */
   readonly maxBytes: number;
+  /** When set, any other status fails at once (`HttpError` "answered N"), without reading the body. */
+  readonly expectStatus?: number;
 }
 
 /** An answer: its status and its body parsed as JSON (`undefined` when empty or not JSON). */
 export interface JsonResponse {
   readonly status: number;
   readonly body: unknown;
+  /** Why the body is not JSON (the `SyntaxError`), when it is not. */
+  readonly parseError?: unknown;
 }
 
 /** Signature of {@link requestJson}: injectable so callers can be tested with another transport. */
@@ -52,7 +56,7 @@ export type JsonRequester = (url: URL, request: JsonRequest) => Promise<JsonResp
  * @throws {HttpError} on a timeout, an oversize body or a network error. The message names the method,
  *   origin and path, never the query, headers or bodies.
  */
-export const requestJson: JsonRequester = (url, { method = "GET", headers = {}, body, timeoutMs, maxBytes }) =>
+export const requestJson: JsonRequester = (url, { method = "GET", headers = {}, body, timeoutMs, maxBytes, expectStatus }) =>
   new Promise((resolve, reject) => {
     const where = `${method} ${url.origin}${url.pathname}`;
     const send = url.protocol === "http:" ? httpRequest : httpsRequest;
@@ -60,6 +64,11 @@ export const requestJson: JsonRequester = (url, { method = "GET", headers = {}, 
     if (body !== undefined) outgoing["content-length"] = Buffer.byteLength(body);
     let settled = false;
     const req = send(url, { method, headers: outgoing }, (res) => {
+      if (expectStatus !== undefined && res.statusCode !== expectStatus) {
+        res.resume();
+        fail(new HttpError(`${where} answered ${res.statusCode ?? "no status"}`));
+        return;
+      }
       const declared = Number(res.headers["content-length"]);
       if (Number.isFinite(declared) && declared > maxBytes) {
         fail(new HttpError(`${where} declared ${declared} bytes, over the ${maxBytes}-byte bound`));
@@ -76,13 +85,11 @@ export const requestJson: JsonRequester = (url, { method = "GET", headers = {}, 
         chunks.push(chunk);
       });
       res.on("end", () => {
-        let parsed: unknown;
         try {
-          parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-        } catch {
-          parsed = undefined;
+          finish({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
+        } catch (parseError) {
+          finish({ status: res.statusCode ?? 0, body: undefined, parseError });
         }
-        finish({ status: res.statusCode ?? 0, body: parsed });
       });
       res.on("error", (error) => fail(new HttpError(`${where} failed while reading`, { cause: error })));
     });
