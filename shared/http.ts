@@ -8,8 +8,16 @@
  *
  * @module
  */
-import { request as httpRequest, type OutgoingHttpHeaders } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { OutgoingHttpHeaders, request as HttpRequest } from "node:http";
+
+/**
+ * `node:http` / `node:https` as CommonJS objects, loaded on first use. Not `import ... from "node:http"`:
+ * an ES module import builds a facade that reads every export, and `node:http`'s lazy `WebSocket`-era
+ * getters then load undici (about 28 ms of a cold start on a 2-core machine, for a module only loopback
+ * tests use).
+ */
+const transport = (protocol: string): typeof HttpRequest =>
+  (protocol === "http:" ? process.getBuiltinModule("node:http") : process.getBuiltinModule("node:https")).request;
 
 /** Why a request failed (network, timeout, oversize body); never carries a request or response body. */
 export class HttpError extends Error {
@@ -59,7 +67,7 @@ export type JsonRequester = (url: URL, request: JsonRequest) => Promise<JsonResp
 export const requestJson: JsonRequester = (url, { method = "GET", headers = {}, body, timeoutMs, maxBytes, expectStatus }) =>
   new Promise((resolve, reject) => {
     const where = `${method} ${url.origin}${url.pathname}`;
-    const send = url.protocol === "http:" ? httpRequest : httpsRequest;
+    const send = transport(url.protocol);
     const outgoing: OutgoingHttpHeaders = { accept: "application/json", ...headers };
     if (body !== undefined) outgoing["content-length"] = Buffer.byteLength(body);
     let settled = false;
