@@ -1,28 +1,28 @@
 /**
- * Verify Amazon Cognito user pool tokens with aws-jwt-verify and the shared JWKS cache.
+ * Verify Amazon Cognito user pool tokens with the shared JWT verification (`shared/jwt.ts`, signatures on
+ * node:crypto) and the shared JWKS cache: the checks aws-jwt-verify makes for Cognito, and a few more.
  *
- * aws-jwt-verify checks the signature, `iss` (the pool's issuer, regional or global form), `token_use`,
- * `client_id` (access tokens) or `aud` (ID tokens), `exp` and `nbf`. On top, `exp` is required (the
- * library accepts tokens without it) and keys come from the shared cache, optionally from `JWKS_URI`.
+ * Checks: `iss` is one of the configured pools (regional or global form) before any network call;
+ * `alg` is RS256 (Cognito signs with nothing else) before any key lookup; the signature with the pool's
+ * key named by `kid` (from the pool's JWKS, or the pool's `JWKS_URI` override); `exp` required; `nbf`;
+ * `token_use` is the configured one; `client_id` (access tokens) or `aud` (ID tokens) is an allowed app
+ * client. Group and scope requirements are decided later, from the principal.
  *
  * A verified token is remembered (`shared/token-cache.ts`): the same token again is answered from a bounded
  * cache keyed by its SHA-256, with `exp`/`nbf` re-checked, until `exp` or the cache's maximum age, and never
  * after the JWKS cache has seen a key set change.
  *
+ * @see https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
  * @module
  */
-import { CognitoJwtVerifier } from "aws-jwt-verify";
-import * as jwtErrors from "aws-jwt-verify/error";
-import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { AuthenticationError, AuthError, ReasonCode } from "#shared/errors";
 import type { Credential } from "#shared/events/credentials";
 import { scopesOf, type Principal } from "#shared/decide";
-import { toAwsJwtVerifyCache } from "#shared/jwks/adapters";
 import { jwksCacheFor, keySetEpoch, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
-import { detailOf, peekJwt } from "#shared/jwt";
+import { detailOf, peekJwt, verifyJwt, type JwtVerification } from "#shared/jwt";
 import { withDetail } from "#shared/pipeline";
 import { withTokenCache, type TokenCacheOptions } from "#shared/token-cache";
-import type { CognitoConfig } from "./config.ts";
+import { cognitoIssuers, type CognitoConfig } from "./config.ts";
 
 /** A verifier bound to one configuration. */
 export interface CognitoVerifier {
@@ -32,24 +32,9 @@ export interface CognitoVerifier {
   warm(): void;
 }
 
-/** aws-jwt-verify error → reason code. */
-function reasonForJwtError(error: unknown): ReasonCode {
-  if (error instanceof jwtErrors.JwtExpiredError) return ReasonCode.expired;
-  if (error instanceof jwtErrors.JwtNotBeforeError) return ReasonCode.notYetValid;
-  if (error instanceof jwtErrors.JwtInvalidIssuerError) return ReasonCode.untrustedIssuer;
-  if (error instanceof jwtErrors.CognitoJwtInvalidClientIdError || error instanceof jwtErrors.JwtInvalidAudienceError) return ReasonCode.wrongAudience;
-  if (error instanceof jwtErrors.CognitoJwtInvalidTokenUseError) return ReasonCode.wrongTokenUse;
-  if (error instanceof jwtErrors.JwtInvalidSignatureAlgorithmError) return ReasonCode.algorithmNotAllowed;
-  if (error instanceof jwtErrors.JwtInvalidSignatureError) return ReasonCode.badSignature;
-  if (error instanceof jwtErrors.KidNotFoundInJwksError || error instanceof jwtErrors.JwtWithoutValidKidError) return ReasonCode.unknownKid;
-  if (error instanceof jwtErrors.FetchError || error instanceof jwtErrors.JwksValidationError) return ReasonCode.jwksUnavailable;
-  if (error instanceof jwtErrors.JwtParseError || error instanceof jwtErrors.JwtInvalidClaimError || error instanceof jwtErrors.ParameterValidationError) return ReasonCode.malformedToken;
-  return ReasonCode.internal;
-}
-
-/** The pool id at the end of a Cognito issuer or JWKS URI (`.../us-east-1_AbC123[/.well-known/jwks.json]`). */
-function poolIdIn(uri: string): string | undefined {
-  return /\/([a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+)(?:\/|$)/.exec(uri)?.[1];
+/** A user pool's own JWKS location (`<regional issuer>/.well-known/jwks.json`). */
+function poolJwksUri(userPoolId: string): URL {
+  return new URL(`${cognitoIssuers(userPoolId)[0] ?? ""}/.well-known/jwks.json`);
 }
 
 /**
@@ -58,45 +43,33 @@ function poolIdIn(uri: string): string | undefined {
  * @param tokenCacheOptions verified-token cache tunables (size, maximum age in ms, clock); `{maxEntries: 0}` turns it off.
  */
 export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: JwksCacheOptions, tokenCacheOptions?: TokenCacheOptions): CognitoVerifier {
-  const overrides = new Map(config.userPools.flatMap((pool) => (pool.jwksUri === undefined ? [] : [[pool.userPoolId, pool.jwksUri] as const])));
-  // aws-jwt-verify asks for the pool's well-known URI (regional or global issuer form); send both to one shared cache.
-  const cacheFor = (jwksUri: string): JwksCache => {
-    const poolId = poolIdIn(jwksUri);
-    const override = poolId === undefined ? undefined : overrides.get(poolId);
-    return jwksCacheFor(override ?? new URL(jwksUri), cacheOptions);
+  // Both issuer forms of a pool share the pool's one JWKS cache.
+  const jwksUriFor = new Map<string, URL>();
+  for (const pool of config.userPools) {
+    for (const issuer of cognitoIssuers(pool.userPoolId)) jwksUriFor.set(issuer, pool.jwksUri ?? poolJwksUri(pool.userPoolId));
+  }
+  const cacheFor = (uri: URL): JwksCache => jwksCacheFor(uri, cacheOptions);
+  const verification: JwtVerification = {
+    algorithms: ["RS256"],
+    issuers: new Set(jwksUriFor.keys()),
+    keyFor: (iss, kid, alg) => {
+      const uri = jwksUriFor.get(iss); // always found: verifyJwt checked `iss` against `issuers` first
+      if (uri === undefined) throw new AuthenticationError(ReasonCode.untrustedIssuer, "iss is not a configured user pool");
+      return cacheFor(uri).getJwk(kid, alg);
+    },
+    clockToleranceSeconds: config.clockToleranceSeconds,
   };
-  const verifier = CognitoJwtVerifier.create(
-    config.userPools.map((pool) => ({
-      userPoolId: pool.userPoolId,
-      tokenUse: config.tokenUse,
-      clientId: [...config.clientIds],
-      graceSeconds: config.clockToleranceSeconds,
-      customJwtCheck: ({ payload }: { payload: JwtPayload }) => {
-        if (typeof payload.exp !== "number") throw new AuthenticationError(ReasonCode.missingClaim, "the token has no exp");
-        // aws-jwt-verify still accepts a token at the very millisecond of exp; RFC 7519 §4.1.4 (and jose) do not.
-        if (payload.exp * 1000 <= Date.now() - config.clockToleranceSeconds * 1000) throw new AuthenticationError(ReasonCode.expired, "the token has expired");
-      },
-    })),
-    { jwksCache: toAwsJwtVerifyCache(cacheFor) },
-  );
-
-  // Both issuer forms Cognito uses (regional and global); a token naming any other is refused before any fetch.
-  const issuers = new Set(config.userPools.flatMap(({ userPoolId }) => {
-    const region = userPoolId.split("_")[0] ?? "";
-    return [`https://cognito-idp.${region}.amazonaws.com/${userPoolId}`, `https://issuer-cognito-idp.${region}.amazonaws.com/${userPoolId}`];
-  }));
+  const clientIds = new Set(config.clientIds);
 
   /** The fresh verification, no cache. */
   async function verifyFresh(token: string): Promise<Principal> {
-    const peek = peekJwt(token);
-    if (peek === undefined) throw new AuthenticationError(ReasonCode.malformedToken, "not a compact JWS");
-    if (peek.iss === undefined || !issuers.has(peek.iss)) {
-      throw withDetail(new AuthenticationError(ReasonCode.untrustedIssuer, "iss is not a configured user pool"), detailOf(peek));
-    }
-    // Cognito signs with RS256 only: refuse any other alg (none, HS*, ES*) before a key is looked up.
-    if (peek.alg !== "RS256") throw withDetail(new AuthenticationError(ReasonCode.algorithmNotAllowed, "alg is not RS256"), detailOf(peek));
     try {
-      const payload = await verifier.verify(token);
+      const { payload } = await verifyJwt(token, verification);
+      if (payload.token_use !== config.tokenUse) throw new AuthenticationError(ReasonCode.wrongTokenUse, `token_use is not ${config.tokenUse}`);
+      const client = config.tokenUse === "access" ? payload.client_id : payload.aud;
+      if (typeof client !== "string" || !clientIds.has(client)) {
+        throw new AuthenticationError(ReasonCode.wrongAudience, `${config.tokenUse === "access" ? "client_id" : "aud"} is not an allowed app client`);
+      }
       const sub = typeof payload.sub === "string" ? payload.sub : undefined;
       const clientId = typeof payload.client_id === "string" ? payload.client_id : undefined;
       const principalId = sub ?? clientId;
@@ -107,11 +80,11 @@ export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: Jwks
         claims: payload,
         scopes: scopesOf(payload),
         groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === "string") : [],
-        issuer: payload.iss,
+        issuer: payload.iss as string,
       };
     } catch (error) {
-      const failure = error instanceof AuthError ? error : new AuthenticationError(reasonForJwtError(error), "the token did not verify", { cause: error });
-      throw withDetail(failure, detailOf(peek));
+      const failure = error instanceof AuthError ? error : new AuthenticationError(ReasonCode.internal, "the token did not verify", { cause: error });
+      throw withDetail(failure, detailOf(peekJwt(token)));
     }
   }
   const verifyCached = withTokenCache(verifyFresh, { timesOf: (principal) => principal.claims, epoch: keySetEpoch }, {
@@ -121,7 +94,7 @@ export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: Jwks
 
   return {
     warm() {
-      for (const pool of config.userPools) cacheFor(CognitoJwtVerifier.parseUserPoolId(pool.userPoolId).jwksUri).warm();
+      for (const uri of new Set([...jwksUriFor.values()].map(String))) cacheFor(new URL(uri)).warm();
     },
     verify: (credential) => verifyCached(credential.value),
   };

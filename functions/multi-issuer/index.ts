@@ -1,6 +1,6 @@
 /**
- * Lambda authorizer trusting several JWT issuers at once: OIDC issuers (jose) and Amazon Cognito user
- * pools (aws-jwt-verify) side by side, each with its own audiences, keys and optionally its own route rules.
+ * Lambda authorizer trusting several JWT issuers at once: OIDC issuers and Amazon Cognito user
+ * pools side by side, each with its own audiences, keys and optionally its own route rules.
  * Configuration in ./config.ts. Composition only: the logic lives in shared/ and ./verify.ts.
  */
 import { extractCredential } from "#shared/events/credentials";

@@ -1,9 +1,10 @@
 /**
- * Verify OIDC / OAuth 2.0 JWT access (or ID) tokens with jose and the shared JWKS cache.
+ * Verify OIDC / OAuth 2.0 JWT access (or ID) tokens with the shared JWT verification (`shared/jwt.ts`,
+ * signatures on node:crypto) and the shared JWKS cache.
  *
- * Checks (RFC 7519 §7.2, RFC 8725): compact JWS only; `alg` in the allow-list before any key lookup;
- * unverified `iss` must be the configured issuer before any network call; signature with the issuer's
- * key named by `kid` (never `jku`, `x5u`, `x5c` or an embedded `jwk`); `exp` required; `nbf`; `aud`.
+ * Checks (RFC 7519 §7.2, RFC 8725): compact JWS only; unverified `iss` must be the configured issuer before
+ * any network call; `alg` in the allow-list before any key lookup; signature with the issuer's key named
+ * by `kid` (never `jku`, `x5u`, `x5c` or an embedded `jwk`); `aud`; `exp` required; `nbf`.
  *
  * A verified token is remembered (`shared/token-cache.ts`): the same token again is answered from a bounded
  * cache keyed by its SHA-256, with `exp`/`nbf` re-checked, until `exp` or the cache's maximum age, and never
@@ -11,16 +12,12 @@
  *
  * @module
  */
-import { jwtVerify, type JWTPayload } from "jose";
-// Named classes, not jose's `errors` namespace: only these are bundled.
-import { JOSEAlgNotAllowed, JOSENotSupported, JWSInvalid, JWSSignatureVerificationFailed, JWTClaimValidationFailed, JWTExpired, JWTInvalid } from "jose/errors";
 import { AuthenticationError, AuthError, ReasonCode } from "#shared/errors";
 import type { Credential } from "#shared/events/credentials";
 import { scopesOf, type Principal } from "#shared/decide";
-import { toJoseKeyResolver } from "#shared/jwks/adapters";
 import { jwksCacheFor, keySetEpoch, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
 import { discoverJwksUri } from "#shared/jwks/discovery";
-import { detailOf, peekJwt } from "#shared/jwt";
+import { detailOf, peekJwt, verifyJwt, type JwtVerification } from "#shared/jwt";
 import { withDetail } from "#shared/pipeline";
 import { withTokenCache, type TokenCacheOptions } from "#shared/token-cache";
 import type { OidcConfig } from "./config.ts";
@@ -33,23 +30,8 @@ export interface OidcVerifier {
   warm(): void;
 }
 
-/** jose error → reason code. */
-function reasonForJoseError(error: unknown): ReasonCode {
-  if (error instanceof JWTExpired) return ReasonCode.expired;
-  if (error instanceof JWTClaimValidationFailed) {
-    if (error.claim === "iss") return ReasonCode.untrustedIssuer;
-    if (error.claim === "aud") return ReasonCode.wrongAudience;
-    if (error.claim === "nbf") return ReasonCode.notYetValid;
-    return error.reason === "missing" ? ReasonCode.missingClaim : ReasonCode.malformedToken;
-  }
-  if (error instanceof JOSEAlgNotAllowed) return ReasonCode.algorithmNotAllowed;
-  if (error instanceof JWSSignatureVerificationFailed) return ReasonCode.badSignature;
-  if (error instanceof JWSInvalid || error instanceof JWTInvalid || error instanceof JOSENotSupported) return ReasonCode.malformedToken;
-  return ReasonCode.internal;
-}
-
 /** The claim used as principalId: `sub`, else `client_id` (client-credentials tokens of some issuers). */
-function principalIdOf(payload: JWTPayload): string {
+function principalIdOf(payload: Readonly<Record<string, unknown>>): string {
   const id = typeof payload.sub === "string" && payload.sub !== "" ? payload.sub : payload.client_id;
   if (typeof id !== "string" || id === "") throw new AuthenticationError(ReasonCode.missingClaim, "the token has neither sub nor client_id");
   return id;
@@ -73,37 +55,30 @@ export function createOidcVerifier(config: OidcConfig, cacheOptions?: JwksCacheO
       });
     return cachePromise;
   };
-  const resolveKey = toJoseKeyResolver(cache);
-  const options = {
-    issuer: config.issuer,
-    audience: [...config.audiences],
-    algorithms: [...config.algorithms],
-    clockTolerance: config.clockToleranceSeconds,
-    requiredClaims: ["exp"],
+  const verification: JwtVerification = {
+    algorithms: config.algorithms,
+    issuers: new Set([config.issuer]),
+    keyFor: async (_iss, kid, alg) => (await cache()).getJwk(kid, alg),
+    audiences: config.audiences,
+    clockToleranceSeconds: config.clockToleranceSeconds,
   };
 
   /** The fresh verification: everything above, no cache. */
   async function verifyFresh(token: string): Promise<Principal> {
-    // Unverified peek, only to refuse a foreign issuer before any network call and to log iss/kid.
-    const peek = peekJwt(token);
-    if (peek === undefined) throw new AuthenticationError(ReasonCode.malformedToken, "not a compact JWS");
-    const detail = detailOf(peek);
-    if (peek.iss !== config.issuer) {
-      throw withDetail(new AuthenticationError(ReasonCode.untrustedIssuer, "iss is not the configured issuer"), detail);
-    }
     try {
-      const { payload } = await jwtVerify(token, resolveKey, options);
+      const { header, payload } = await verifyJwt(token, verification);
       return {
         principalId: principalIdOf(payload),
         claims: payload,
         scopes: scopesOf(payload),
         groups: [],
         issuer: config.issuer,
-        ...(peek.kid === undefined ? {} : { kid: peek.kid }),
+        ...(typeof header.kid === "string" ? { kid: header.kid } : {}),
       };
     } catch (error) {
-      const failure = error instanceof AuthError ? error : new AuthenticationError(reasonForJoseError(error), "the token did not verify", { cause: error });
-      throw withDetail(failure, detail);
+      const failure = error instanceof AuthError ? error : new AuthenticationError(ReasonCode.internal, "the token did not verify", { cause: error });
+      // iss and kid of the token, unverified, for the decision line.
+      throw withDetail(failure, detailOf(peekJwt(token)));
     }
   }
   const verifyCached = withTokenCache(verifyFresh, { timesOf: (principal) => principal.claims, epoch: keySetEpoch }, {

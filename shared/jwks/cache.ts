@@ -1,6 +1,5 @@
 /**
- * One JWKS cache per JWKS URI per process, shared by the jose and aws-jwt-verify verifiers
- * (see `adapters.ts`).
+ * One JWKS cache per JWKS URI per process, shared by every JWT verifier (`shared/jwt.ts`).
  *
  * Behaviour, all times in milliseconds:
  * - **single-flight**: at most one fetch per URI is in flight; concurrent callers share it.
@@ -19,7 +18,8 @@
  * - **unknown `kid`**: one refetch, then no other kid-miss refetch for `kidMissCooldownMs` (default 5 s),
  *   so a flood of random `kid`s cannot hammer the issuer, while a key that truly appears is picked up soon.
  * - **bounded**: `fetchTimeoutMs` (default 3 s, well inside the authorizer's budget), `maxResponseBytes`
- *   (default 256 KiB), at most `maxKeys` keys kept; RSA keys under 2048 bits and non-signature keys dropped.
+ *   (default 256 KiB), at most `maxKeys` keys kept; RSA keys under 2048 bits, non-signature keys and keys
+ *   node:crypto cannot import (each usable key is imported once, at fetch time) dropped.
  * - Only the configured URI is ever fetched: `jku`, `x5u`, `x5c` and embedded `jwk` headers are never used.
  *
  * @see RFC 7517 (JWK, JWKS), RFC 7515 §4.1.4 (`kid`)
@@ -27,6 +27,7 @@
  */
 import { AuthenticationError, ReasonCode } from "../errors.ts";
 import { logger } from "../logging.ts";
+import { publicKeyOf } from "../jws.ts";
 import { fetchJson, type JsonFetcher } from "./fetch.ts";
 import { JWKS_SNAPSHOT } from "./snapshot.ts";
 
@@ -117,7 +118,10 @@ function toUsableKeys(body: unknown, maxKeys: number): Jwk[] {
     if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes("verify"))) continue;
     if ("d" in jwk || jwk.kty === "oct") continue; // never accept private or symmetric key material
     if (jwk.kty === "RSA" && (typeof jwk.n !== "string" || bitLength(jwk.n) < MIN_RSA_MODULUS_BITS)) continue;
-    usable.push(Object.freeze({ ...jwk }));
+    const frozen = Object.freeze({ ...jwk });
+    // Imported once here, at fetch time, not on the first token; a key node:crypto refuses is dropped.
+    if (publicKeyOf(frozen) === undefined) continue;
+    usable.push(frozen);
   }
   return usable;
 }
@@ -177,7 +181,7 @@ export class JwksCache {
     if (this.#keys === undefined) this.#refresh().catch(() => undefined);
   }
 
-  /** Put a key set in the cache as if just fetched (aws-jwt-verify's `cacheJwks`, tests). @throws {Error} when `jwks` is not a JWKS */
+  /** Put a key set in the cache as if just fetched (tests, snapshots). @throws {Error} when `jwks` is not a JWKS */
   addJwks(jwks: unknown): void {
     this.#setKeys(toUsableKeys(jwks, this.#options.maxKeys));
     this.#snapshot = false;
