@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { ReasonCode } from "./errors.ts";
+import { AuthenticationError, ReasonCode } from "./errors.ts";
 import type { AuthRequest } from "./events/types.ts";
 import { wholeApiResource, wholeStageResource } from "./policy/arn.ts";
 import type { Effect } from "./policy/builder.ts";
@@ -87,6 +87,17 @@ export function scopesOf(claims: Readonly<Record<string, unknown>>): string[] {
     else if (Array.isArray(value)) scopes.push(...value.filter((scope): scope is string => typeof scope === "string"));
   }
   return [...new Set(scopes)];
+}
+
+/**
+ * The default `principalId` of a JWT: a non-empty `sub`, else a non-empty `client_id` (client-credentials
+ * tokens of Cognito and some OAuth issuers carry no `sub`). `PRINCIPAL_CLAIM` overrides it later.
+ * @throws {AuthenticationError} `missing_claim` when the token has neither.
+ */
+export function principalIdOf(claims: Readonly<Record<string, unknown>>): string {
+  const id = typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : claims.client_id;
+  if (typeof id !== "string" || id === "") throw new AuthenticationError(ReasonCode.missingClaim, "the token has neither sub nor client_id");
+  return id;
 }
 
 /** Effect of an Allow/Deny plan on `arn`: explicit Deny wins, no match is a Deny (IAM evaluation). */

@@ -48,13 +48,15 @@ const imported = new WeakMap<Jwk, KeyObject | null>();
 
 /**
  * The public `KeyObject` for `jwk`, imported once and remembered.
- * @returns `undefined` when node:crypto cannot import it (bad members, a point off its curve), when it is
- *   not a public key, or when it is an RSA key under 2048 bits.
+ * @returns `undefined` when node:crypto cannot import it (bad members, a point off its curve), when it
+ *   carries private material (`d`: node would quietly derive the public half), or when it is an RSA key
+ *   under 2048 bits.
  */
 export function publicKeyOf(jwk: Jwk): KeyObject | undefined {
   let key = imported.get(jwk);
   if (key === undefined) {
     try {
+      if ("d" in jwk) throw new TypeError("private key material"); // caught below: not usable
       key = createPublicKey({ key: jwk, format: "jwk" });
       const bits = key.asymmetricKeyDetails?.modulusLength;
       if (key.type !== "public" || (key.asymmetricKeyType === "rsa" && (bits === undefined || bits < MIN_RSA_MODULUS_BITS))) key = null;

@@ -5,8 +5,10 @@
  * The decode is where tokens that no verifier here may accept are refused, before any key lookup
  * (RFC 7519 §7.2, RFC 7515 §4.1.11): bytes that are not UTF-8, duplicate member names (so "first or last
  * wins" can never matter: the issuer chosen here and the claims verified come from one unambiguous text),
- * JSON nested more than 32 levels deep, a `crit` header (no extension is understood), and `exp` / `nbf` /
- * `iat` that are not numbers a `Date` can hold (`1e400` parses as Infinity: a token that would never expire).
+ * JSON nested more than 32 levels deep, a `crit` header (no extension is understood), `exp` / `nbf` /
+ * `iat` that are not numbers a `Date` can hold (`1e400` parses as Infinity: a token that would never expire),
+ * and registered claims of the wrong type (RFC 7519 §4.1: `iss`, `sub`, `jti` strings; `aud` a string or an
+ * array of strings), as aws-jwt-verify refuses them too.
  *
  * @module
  */
@@ -80,6 +82,13 @@ function jsonObject(segment: string): Record<string, unknown> | undefined {
   }
 }
 
+/** True when `iss`, `sub`, `jti` are strings and `aud` a string or an array of strings, where present (RFC 7519 §4.1). */
+function registeredClaimsTyped(payload: Record<string, unknown>): boolean {
+  for (const claim of ["iss", "sub", "jti"]) if (payload[claim] !== undefined && typeof payload[claim] !== "string") return false;
+  const aud = payload.aud;
+  return aud === undefined || typeof aud === "string" || (Array.isArray(aud) && aud.every((value) => typeof value === "string"));
+}
+
 /** True when every time claim present is a finite number a `Date` can hold. */
 function timeClaimsUsable(payload: Record<string, unknown>): boolean {
   return TIME_CLAIMS.every((claim) => {
@@ -102,7 +111,8 @@ export interface DecodedJwt {
  * Split and parse a compact JWS (RFC 7515 §7.1: three base64url segments, JSON header and payload).
  * @returns `undefined` when `token` is not one (wrong segment count, bad base64url, not UTF-8, non-JSON,
  *   a member named twice, nested too deep), or is one no verifier here may accept (a `crit` header; `exp`,
- *   `nbf` or `iat` not a finite number within a `Date`'s range): the callers answer `malformed_token`.
+ *   `nbf` or `iat` not a finite number within a `Date`'s range; `iss`, `sub`, `jti` or `aud` of the wrong
+ *   type): the callers answer `malformed_token`.
  */
 export function decodeJwt(token: string): DecodedJwt | undefined {
   const segments = token.split(".");
@@ -110,7 +120,7 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
   const header = jsonObject(segments[0] ?? "");
   const payload = jsonObject(segments[1] ?? "");
   if (header === undefined || payload === undefined) return undefined;
-  if (header.crit !== undefined || !timeClaimsUsable(payload)) return undefined;
+  if (header.crit !== undefined || !timeClaimsUsable(payload) || !registeredClaimsTyped(payload)) return undefined;
   return { header, payload, signingInput: `${segments[0] ?? ""}.${segments[1] ?? ""}`, signature: segments[2] ?? "" };
 }
 

@@ -17,7 +17,7 @@
  */
 import { AuthenticationError, AuthError, ReasonCode } from "#shared/errors";
 import type { Credential } from "#shared/events/credentials";
-import { scopesOf, type Principal } from "#shared/decide";
+import { principalIdOf, scopesOf, type Principal } from "#shared/decide";
 import { jwksCacheFor, keySetEpoch, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
 import { detailOf, peekJwt, verifyJwt, type JwtVerification } from "#shared/jwt";
 import { withDetail } from "#shared/pipeline";
@@ -70,13 +70,9 @@ export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: Jwks
       if (typeof client !== "string" || !clientIds.has(client)) {
         throw new AuthenticationError(ReasonCode.wrongAudience, `${config.tokenUse === "access" ? "client_id" : "aud"} is not an allowed app client`);
       }
-      const sub = typeof payload.sub === "string" ? payload.sub : undefined;
-      const clientId = typeof payload.client_id === "string" ? payload.client_id : undefined;
-      const principalId = sub ?? clientId;
-      if (principalId === undefined) throw new AuthenticationError(ReasonCode.missingClaim, "the token has neither sub nor client_id");
       const groups = payload["cognito:groups"];
       return {
-        principalId,
+        principalId: principalIdOf(payload),
         claims: payload,
         scopes: scopesOf(payload),
         groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === "string") : [],

@@ -14,7 +14,7 @@
  */
 import { AuthenticationError, AuthError, ReasonCode } from "#shared/errors";
 import type { Credential } from "#shared/events/credentials";
-import { scopesOf, type Principal } from "#shared/decide";
+import { principalIdOf, scopesOf, type Principal } from "#shared/decide";
 import { jwksCacheFor, keySetEpoch, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
 import { discoverJwksUri } from "#shared/jwks/discovery";
 import { detailOf, peekJwt, verifyJwt, type JwtVerification } from "#shared/jwt";
@@ -28,13 +28,6 @@ export interface OidcVerifier {
   verify(credential: Credential): Promise<Principal>;
   /** Start discovery and the JWKS fetch now, without waiting or failing (call at init). */
   warm(): void;
-}
-
-/** The claim used as principalId: `sub`, else `client_id` (client-credentials tokens of some issuers). */
-function principalIdOf(payload: Readonly<Record<string, unknown>>): string {
-  const id = typeof payload.sub === "string" && payload.sub !== "" ? payload.sub : payload.client_id;
-  if (typeof id !== "string" || id === "") throw new AuthenticationError(ReasonCode.missingClaim, "the token has neither sub nor client_id");
-  return id;
 }
 
 /**

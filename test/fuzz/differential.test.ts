@@ -1,14 +1,22 @@
 /**
  * Differential property: for generated tokens (valid; tampered at a random character; re-signed with
  * another key, with or without our `kid`; alg swapped, `none`, HS256 keyed with the public key; claims
- * mutated: `exp`, `nbf`, `iss`, `aud`, `sub` of every type), the built OIDC bundle and a plain jose
+ * mutated: `exp`, `nbf`, `iss`, `aud`, `sub`, `jti` of every type), the built OIDC bundle and a plain jose
  * `jwtVerify` with the same settings (issuer, audience, algorithms, `requiredClaims: ["exp"]`, a local
  * JWKS of the same keys) agree on accept / reject, every time.
  *
- * The reference adds to jose only the authorizer's own documented rules: a token must name a principal
- * (`sub`, else `client_id`, a non-empty string), or there is no `principalId` to answer with; and `exp`,
- * `nbf`, `iat` must be numbers a `Date` can hold, |value| ≤ 8.64e12 s (shared/jwt.ts refuses `1e20`,
- * a token that would never expire, which jose accepts).
+ * The reference adds to jose only the authorizer's own documented rules:
+ * - a token must name a principal (a non-empty `sub`, else a non-empty `client_id`), or there is no
+ *   `principalId` to answer with;
+ * - `exp`, `nbf`, `iat` must be numbers a `Date` can hold, |value| ≤ 8.64e12 s (shared/jwt.ts refuses
+ *   `1e20`, a token that would never expire, which jose accepts);
+ * - registered claims of the wrong type are refused (RFC 7519 §4.1, shared/jwt.ts `decodeJwt`, as
+ *   aws-jwt-verify does): `iss`, `sub`, `jti` must be strings and `aud` a string or an array of strings,
+ *   when present. jose 6 checks none of these types when verifying: it accepts a `sub` or `jti` of any
+ *   type; it refuses a non-string `iss` only because it compares it with the configured issuer, and an
+ *   `aud` that is neither a string nor an array only because no configured audience is found in it; but an
+ *   `aud` array holding a configured audience among non-strings (`[7, "<ours>"]`) it accepts.
+ *   The tests "refuses what jose alone accepts" pin each of these cases (and one case of each other rule).
  */
 import { createHmac, createSecretKey, KeyObject, sign as nodeSign } from "node:crypto";
 import fc from "fast-check";
@@ -37,6 +45,9 @@ let ec: TestKeyPair;
 let otherRsa: TestKeyPair;
 let otherEc: TestKeyPair;
 let handler: AuthorizerHandler;
+/** jose's verdict alone: the verified payload, or undefined. */
+let joseAlone: (token: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
+/** jose's verdict with the authorizer's documented rules (see the header) applied. */
 let reference: (token: string) => Promise<boolean>;
 let restore: (() => void) | undefined;
 
@@ -47,17 +58,28 @@ beforeAll(async () => {
   restore = discardLogs();
   handler = await freshBundle("oidc", { ISSUER: server.issuer, AUDIENCE: AUDIENCES.join(","), JWKS_URI: server.url, ALGORITHMS: ALGORITHMS.join(","), POWERTOOLS_LOG_LEVEL: "INFO" });
   const keySet = createLocalJWKSet(jwks);
-  reference = async (token) => {
+  joseAlone = async (token) => {
     try {
-      const { payload } = await jwtVerify(token, keySet, { issuer: server.issuer, audience: AUDIENCES, algorithms: ALGORITHMS, requiredClaims: ["exp"], clockTolerance: 0 });
-      const id = typeof payload.sub === "string" && payload.sub !== "" ? payload.sub : payload.client_id;
-      const datable = [payload.exp, payload.nbf, payload.iat].every((value) => value === undefined || Math.abs(value) <= MAX_NUMERIC_DATE);
-      return typeof id === "string" && id !== "" && datable;
+      return (await jwtVerify(token, keySet, { issuer: server.issuer, audience: AUDIENCES, algorithms: ALGORITHMS, requiredClaims: ["exp"], clockTolerance: 0 })).payload;
     } catch {
-      return false;
+      return undefined;
     }
   };
+  reference = async (token) => {
+    const payload = await joseAlone(token);
+    if (payload === undefined) return false;
+    const id = typeof payload.sub === "string" && payload.sub !== "" ? payload.sub : payload.client_id;
+    const datable = [payload.exp, payload.nbf, payload.iat].every((value) => value === undefined || (typeof value === "number" && Math.abs(value) <= MAX_NUMERIC_DATE));
+    return typeof id === "string" && id !== "" && datable && registeredClaimsTyped(payload);
+  };
 }, 60_000);
+
+/** The authorizer's rule on registered claim types (RFC 7519 §4.1), which jose does not check: `iss`, `sub`, `jti` strings, `aud` a string or an array of strings. */
+function registeredClaimsTyped(payload: Readonly<Record<string, unknown>>): boolean {
+  const { aud } = payload;
+  return ["iss", "sub", "jti"].every((claim) => payload[claim] === undefined || typeof payload[claim] === "string")
+    && (aud === undefined || typeof aud === "string" || (Array.isArray(aud) && aud.every((value) => typeof value === "string")));
+}
 
 afterAll(async () => {
   restore?.();
@@ -109,9 +131,10 @@ interface TokenPlan {
   readonly exp: TimeSpec;
   readonly nbf: TimeSpec;
   readonly iat: TimeSpec;
-  readonly iss: "ours" | "slash" | "upper" | "other" | "absent" | "number";
-  readonly aud: "first" | "second" | "array" | "arrayWithout" | "other" | "absent" | "empty" | "number";
-  readonly sub: "value" | "empty" | "absent" | "number";
+  readonly iss: "ours" | "slash" | "upper" | "other" | "absent" | "number" | "array";
+  readonly aud: "first" | "second" | "array" | "arrayWithout" | "other" | "absent" | "empty" | "number" | "object" | "arrayWithNonString";
+  readonly sub: "value" | "empty" | "absent" | "number" | "null" | "object";
+  readonly jti: "value" | "absent" | "number" | "null" | "array";
   readonly clientId: boolean;
   readonly extra: Record<string, unknown>;
   readonly signer: "rsa" | "ec" | "otherRsa" | "otherEc" | "otherRsaOurKid" | "otherEcOurKid";
@@ -123,9 +146,13 @@ const plan: fc.Arbitrary<TokenPlan> = fc.record({
   exp: timeClaim(true),
   nbf: timeClaim(false),
   iat: timeClaim(false),
-  iss: mostly<TokenPlan["iss"]>("ours", "slash", "upper", "other", "absent", "number"),
-  aud: fc.oneof(fc.constantFrom<TokenPlan["aud"]>("first", "second", "array"), mostly<TokenPlan["aud"]>("first", "arrayWithout", "other", "absent", "empty", "number")),
-  sub: mostly<TokenPlan["sub"]>("value", "empty", "absent", "number"),
+  iss: mostly<TokenPlan["iss"]>("ours", "slash", "upper", "other", "absent", "number", "array"),
+  aud: fc.oneof(
+    fc.constantFrom<TokenPlan["aud"]>("first", "second", "array"),
+    mostly<TokenPlan["aud"]>("first", "arrayWithout", "other", "absent", "empty", "number", "object", "arrayWithNonString", "arrayWithNonString"),
+  ),
+  sub: mostly<TokenPlan["sub"]>("value", "empty", "absent", "number", "null", "object"),
+  jti: mostly<TokenPlan["jti"]>("value", "absent", "number", "null", "array"),
   clientId: fc.boolean(),
   extra: fc.dictionary(fc.constantFrom("scope", "tenant", "azp", "jti", "typ"), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 2 }),
   // ECDSA mostly: an RSA signature costs ten times as much, and both paths are still drawn often.
@@ -154,9 +181,13 @@ function makeToken(p: TokenPlan): string {
   const { key, kid } = signers[p.signer];
   const issuer = server.issuer;
   const payload: Record<string, unknown> = { ...p.extra };
-  payload.iss = { ours: issuer, slash: `${issuer}/`, upper: issuer.toUpperCase(), other: "https://evil.example.com", absent: undefined, number: 42 }[p.iss];
-  payload.aud = { first: AUDIENCES[0], second: AUDIENCES[1], array: ["https://x.example.com", AUDIENCES[1]], arrayWithout: ["https://x.example.com"], other: "https://x.example.com", absent: undefined, empty: [], number: 7 }[p.aud];
-  payload.sub = { value: "client-42", empty: "", absent: undefined, number: 42 }[p.sub];
+  payload.iss = { ours: issuer, slash: `${issuer}/`, upper: issuer.toUpperCase(), other: "https://evil.example.com", absent: undefined, number: 42, array: [issuer] }[p.iss];
+  payload.aud = {
+    first: AUDIENCES[0], second: AUDIENCES[1], array: ["https://x.example.com", AUDIENCES[1]], arrayWithout: ["https://x.example.com"], other: "https://x.example.com",
+    absent: undefined, empty: [], number: 7, object: { [AUDIENCES[0] ?? ""]: true }, arrayWithNonString: [7, AUDIENCES[0]],
+  }[p.aud];
+  payload.sub = { value: "client-42", empty: "", absent: undefined, number: 42, null: null, object: { id: "client-42" } }[p.sub];
+  if (p.jti !== "absent") payload.jti = { value: "3f6c1a2e-jti", number: 1, null: null, array: ["3f6c1a2e-jti"] }[p.jti];
   if (p.clientId) payload.client_id = "client-app";
   payload.exp = timeValue(p.exp);
   payload.nbf = timeValue(p.nbf);
@@ -199,4 +230,41 @@ describe("the OIDC bundle and jose jwtVerify", () => {
     // The generator must reach both sides: some tokens are valid.
     expect(accepted).toBeGreaterThan(0);
   }, fuzzTimeout(30_000));
+
+  const valid = (changes: Partial<TokenPlan> = {}): TokenPlan => ({
+    exp: { delta: 3_600 }, nbf: undefined, iat: { delta: -60 }, iss: "ours", aud: "first", sub: "value", jti: "value", clientId: true, extra: {},
+    signer: "ec", kid: "key", after: { kind: "none" }, ...changes,
+  });
+
+  it.each<[string, TokenPlan, boolean]>([
+    ["a valid token", valid(), true],
+    ["a valid RS256 token", valid({ signer: "rsa" }), true],
+    ["a token whose sub is empty, with a client_id", valid({ sub: "empty" }), true],
+    ["a token without jti", valid({ jti: "absent" }), true],
+    ["a token whose iss is a number", valid({ iss: "number" }), false],
+    ["a token whose iss is an array holding the issuer", valid({ iss: "array" }), false],
+    ["a token whose aud is a number", valid({ aud: "number" }), false],
+    ["a token whose aud is an object", valid({ aud: "object" }), false],
+    ["a token whose aud is an empty array", valid({ aud: "empty" }), false],
+  ])("agree on %s", async (_name, p, expected) => {
+    const token = makeToken(p);
+    expect({ ours: await bundleAccepts(token), theirs: await reference(token), joseAlone: (await joseAlone(token)) !== undefined })
+      .toEqual({ ours: expected, theirs: expected, joseAlone: expected });
+  });
+
+  it.each<[string, TokenPlan]>([
+    ["sub is a number (with a client_id)", valid({ sub: "number" })],
+    ["sub is null (with a client_id)", valid({ sub: "null" })],
+    ["sub is an object (with a client_id)", valid({ sub: "object" })],
+    ["jti is a number", valid({ jti: "number" })],
+    ["jti is null", valid({ jti: "null" })],
+    ["jti is an array", valid({ jti: "array" })],
+    ["aud is an array holding our audience and a number", valid({ aud: "arrayWithNonString" })],
+    ["sub is empty, without client_id (no principal)", valid({ sub: "empty", clientId: false })],
+    ["exp is 1e20 (not a date)", valid({ exp: { raw: 1e20 } })],
+  ])("refuses what jose alone accepts (a documented extra rule): %s", async (_name, p) => {
+    const token = makeToken(p);
+    expect({ joseAlone: (await joseAlone(token)) !== undefined, ours: await bundleAccepts(token), reference: await reference(token) })
+      .toEqual({ joseAlone: true, ours: false, reference: false });
+  });
 });

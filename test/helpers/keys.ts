@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { randomUUID } from "node:crypto";
+import { constants, KeyObject, randomUUID, sign } from "node:crypto";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import type { CryptoKey, JWK, JWTHeaderParameters, JWTPayload } from "jose";
 
-/** The asymmetric JWS algorithms the tests sign with. */
-export type SigningAlg = "RS256" | "ES256";
+/** The asymmetric JWS algorithms the tests sign with (`EdDSA` and `Ed25519`: an Ed25519 key). */
+export type SigningAlg = "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512" | "EdDSA" | "Ed25519";
 
 /** A key pair with the identifiers a JWKS publishes for it. */
 export interface TestKeyPair {
@@ -33,7 +33,8 @@ export interface Jwks {
 }
 
 /**
- * Generates an extractable key pair for `alg` (RSA 2048 for RS256, P-256 for ES256).
+ * Generates an extractable key pair for `alg` (RSA 2048 for RS* and PS*, P-256 / P-384 / P-521 for
+ * ES256 / ES384 / ES512, Ed25519 for EdDSA and Ed25519).
  *
  * @param alg JWS algorithm; default `RS256`.
  * @param kid key id; default a random `test-<uuid>`.
@@ -89,4 +90,35 @@ export async function signJwt(claims: JWTPayload, options: SignJwtOptions): Prom
 /** Current time in whole seconds since the epoch, the unit of `iat`, `exp`, `nbf` and `auth_time`. */
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/** Hash, RSA padding and ECDSA encoding node:crypto needs for each JWS `alg` (RFC 7518 §3, RFC 8037 §3.1). */
+const NODE_SIGNING: Readonly<Record<string, { hash: string | null; pss?: true; ecdsa?: true }>> = {
+  RS256: { hash: "sha256" }, RS384: { hash: "sha384" }, RS512: { hash: "sha512" },
+  PS256: { hash: "sha256", pss: true }, PS384: { hash: "sha384", pss: true }, PS512: { hash: "sha512", pss: true },
+  ES256: { hash: "sha256", ecdsa: true }, ES384: { hash: "sha384", ecdsa: true }, ES512: { hash: "sha512", ecdsa: true },
+  EdDSA: { hash: null }, Ed25519: { hash: null },
+};
+
+/**
+ * Signs a JWS signing input with node:crypto, synchronously (no jose, no claim handling): for property
+ * tests that build thousands of tokens, header and payload bytes exactly as the test wrote them.
+ *
+ * @param signingInput `BASE64URL(header) "." BASE64URL(payload)`.
+ * @param key the pair whose private key signs.
+ * @param alg how to sign; default `key.alg`. ECDSA signatures are in JOSE form (R || S) unless `ecdsaDer`.
+ * @param ecdsaDer for ECDSA `alg`s, produce a DER signature instead (a malformed JWS signature).
+ * @returns the signature, base64url.
+ * @throws {Error} for an `alg` without a rule here (HMAC, `none`, unknown ones), or one node:crypto cannot
+ *   sign with this key. A key of another type may still sign (an RSA key asked for ES256 gives an
+ *   RSASSA-PKCS1-v1_5 signature): tests use that to build mismatched tokens.
+ */
+export function signSigningInput(signingInput: string, key: TestKeyPair, alg: string = key.alg, ecdsaDer = false): string {
+  const spec = NODE_SIGNING[alg];
+  if (spec === undefined) throw new Error(`signSigningInput: no signing rule for alg ${alg}`);
+  const privateKey = KeyObject.from(key.privateKey);
+  const signingKey = spec.pss === true
+    ? { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+    : spec.ecdsa === true ? { key: privateKey, dsaEncoding: ecdsaDer ? "der" as const : "ieee-p1363" as const } : privateKey;
+  return sign(spec.hash, Buffer.from(signingInput), signingKey).toString("base64url");
 }
