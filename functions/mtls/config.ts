@@ -19,8 +19,6 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
 import type { X509Certificate } from "node:crypto";
 import { readCommonConfig, type CommonConfig } from "#shared/config/common";
 import { EnvReader, type Env } from "#shared/config/env";
@@ -51,18 +49,6 @@ export interface MtlsConfig extends CommonConfig {
   readonly principalFrom: "cn" | "san";
 }
 
-/** The text of the file variable `name` names; `undefined` when unset or unreadable (a problem is recorded). */
-function readText(env: EnvReader, name: string, fix: string): string | undefined {
-  const file = env.raw(name);
-  if (file === undefined) return undefined;
-  const path = isAbsolute(file) ? file : join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    env.problem(name, `names a file that cannot be read (${path})`, fix);
-    return undefined;
-  }
-}
 
 /** Entries of a `;`-separated DN list, each parsed; problems recorded. */
 function readDnList(env: EnvReader, name: string): Set<string> {
@@ -129,7 +115,7 @@ export function parseMtlsConfig(source: Env): MtlsConfig {
   } else {
     const caFix = "give one or more PEM CA certificates (the issuing CAs of your client certificates)";
     // A CloudFormation parameter cannot hold newlines: accept a PEM written with literal \n too.
-    const caText = env.raw("TRUSTED_CA_PEM")?.replaceAll("\\n", "\n") ?? readText(env, "TRUSTED_CA_FILE", caFix);
+    const caText = env.raw("TRUSTED_CA_PEM")?.replaceAll("\\n", "\n") ?? env.fileText("TRUSTED_CA_FILE", { fix: caFix });
     const caName = env.raw("TRUSTED_CA_PEM") === undefined ? "TRUSTED_CA_FILE" : "TRUSTED_CA_PEM";
     if (caText !== undefined) {
       try {
@@ -144,7 +130,7 @@ export function parseMtlsConfig(source: Env): MtlsConfig {
   const revokedSerials = new Set<string>();
   const revokedFingerprints = new Set<string>();
   readRevoked(env, "REVOKED", env.list("REVOKED", { fix: "list revoked serial numbers or SHA-256 fingerprints, comma-separated" }), revokedSerials, revokedFingerprints);
-  const revokedText = readText(env, "REVOKED_FILE", "name a text file with one serial number or SHA-256 fingerprint a line");
+  const revokedText = env.fileText("REVOKED_FILE", { fix: "name a text file with one serial number or SHA-256 fingerprint a line" });
   if (revokedText !== undefined) {
     const lines = revokedText.split(/\r?\n/).map((line) => line.replace(/#.*$/, "").trim()).filter((line) => line !== "");
     readRevoked(env, "REVOKED_FILE", lines, revokedSerials, revokedFingerprints);

@@ -6,8 +6,6 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
 import { parseRuleSet, type RouteRuleSet } from "../rules.ts";
 import type { EnvReader } from "./env.ts";
 
@@ -28,13 +26,9 @@ export function readJsonSetting(env: EnvReader, inlineName: string, fileName: st
     text = inline;
     from = inlineName;
   } else if (file !== undefined) {
-    const path = isAbsolute(file) ? file : join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
-    try {
-      text = readFileSync(path, "utf8");
-    } catch {
-      env.problem(fileName, `names a file that cannot be read (${path})`, fix);
-      return undefined;
-    }
+    const read = env.fileText(fileName, { fix });
+    if (read === undefined) return undefined;
+    text = read;
     from = `${fileName} (${file})`;
   } else {
     return undefined;
