@@ -7,10 +7,16 @@
  *   built bundle: `handler(event, context)` on a REST TOKEN event), `verify` (an anchor module exporting
  *   `verify(token)`) or `empty` (import only). Reports `{importMs, firstCallMs, ok}`: milliseconds from just
  *   before `import()` to just after it, and to the end of the first call (so the second includes the first).
- * - `memory <module>`: import a built bundle, sign `BENCH_ALG` (ES256 or RS256) tokens in-process with the key in `BENCH_PKCS8`
- *   (PEM) and `BENCH_KID` (all signed before the baseline), call the handler with 100 000 distinct tokens, and
- *   report the resident set size growth in bytes between a warmed-up baseline and the end, both after a full
- *   GC (`--expose-gc`).
+ * - `cold https -`: the floor of a first call that fetches a JWKS: `process.getBuiltinModule("node:https")`
+ *   (as our bundles load it) and one GET of `JWKS_URI` until the body is read and parsed, nothing else.
+ *   `importMs` is the load of node:https, `firstCallMs` the whole (so the same clock as the other kinds).
+ * - `memory <module>`: import a built bundle, make {@link MEMORY_WARMUP} calls (JWKS fetch, key import, JIT),
+ *   sign `BENCH_TOKENS` distinct `BENCH_ALG` (ES256 or RS256) tokens in-process with the key in
+ *   `BENCH_PKCS8` (PEM) and `BENCH_KID` (all signed, as flat strings, before the baseline), call the handler
+ *   with each once, and report the resident set size at a baseline, after the first half and at the end.
+ *   Each of the three points is taken after a memory-reducing full GC ({@link settle}), so what is compared
+ *   is what the process still holds, not how far V8 has grown its young generation or how many freed pages
+ *   it still keeps mapped (a plain `gc()` leaves both, and they made the figure swing by 100 MB run to run).
  *
  * The token for `cold` is in `BENCH_TOKEN`; environment variables configure the bundle as in Lambda.
  *
@@ -42,7 +48,31 @@ function report(result: Record<string, unknown>): void {
   process.send?.(result);
 }
 
+/** The `cold https` floor: load node:https, GET `JWKS_URI`, read and parse the body. */
+async function coldHttps(): Promise<void> {
+  const started = performance.now();
+  const https = process.getBuiltinModule("node:https");
+  const loaded = performance.now();
+  const body = await new Promise<unknown>((resolve, reject) => {
+    https.get(process.env.JWKS_URI ?? "", (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+  const called = performance.now();
+  report({ importMs: loaded - started, firstCallMs: called - started, ok: Array.isArray((body as { keys?: unknown } | null)?.keys) });
+}
+
 async function cold(kind: string, module: string): Promise<void> {
+  if (kind === "https") return coldHttps();
   const token = process.env.BENCH_TOKEN ?? "";
   const started = performance.now();
   const loaded = (await import(module)) as { handler?: Handler; verify?: (token: string) => Promise<unknown> };
@@ -58,8 +88,27 @@ async function cold(kind: string, module: string): Promise<void> {
   report({ importMs: imported - started, firstCallMs: called - started, ok });
 }
 
+/** Distinct tokens called before the memory baseline: at most this many verified-token cache entries are not counted. */
+const MEMORY_WARMUP = 500;
+
+/**
+ * What the process holds now: a last-resort full GC (V8's `CollectAllAvailableGarbage`, what it runs under
+ * memory pressure: repeated full GCs that compact the old generation, shrink the young one and release
+ * freed pages), twice, then a pause so the background unmapper returns the pages. Reachable memory (a
+ * cache, a leak) survives it; only garbage and V8's elastic headroom go.
+ */
+async function settle(): Promise<{ rss: number; heapUsed: number; external: number }> {
+  const gc = globalThis.gc;
+  if (gc === undefined) throw new Error("memory mode needs --expose-gc");
+  for (let i = 0; i < 2; i += 1) {
+    gc({ type: "major", execution: "sync", flavor: "last-resort" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return { rss, heapUsed, external };
+}
+
 async function memory(module: string): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
   const key = createPrivateKey(process.env.BENCH_PKCS8 ?? "");
   const alg = process.env.BENCH_ALG === "RS256" ? "RS256" : "ES256";
   const header = Buffer.from(JSON.stringify({ alg, kid: process.env.BENCH_KID })).toString("base64url");
@@ -68,22 +117,35 @@ async function memory(module: string): Promise<void> {
   const total = Number(process.env.BENCH_TOKENS ?? 100_000);
   const signToken = (i: number): string => {
     const payload = Buffer.from(JSON.stringify({ ...claims, jti: `bench-${i}` })).toString("base64url");
-    return `${header}.${payload}.${sign("sha256", Buffer.from(`${header}.${payload}`), alg === "ES256" ? { key, dsaEncoding: "ieee-p1363" } : key).toString("base64url")}`;
+    const signature = sign("sha256", Buffer.from(`${header}.${payload}`), alg === "ES256" ? { key, dsaEncoding: "ieee-p1363" } : key).toString("base64url");
+    // One flat string (a template literal gives a rope the handler would flatten during the run, changing the
+    // size of the token list itself between the two measurements).
+    return Buffer.from(`${header}.${payload}.${signature}`, "latin1").toString("latin1");
   };
   let allowed = 0;
   const call = async (token: string): Promise<void> => {
     const answer = (await handler(tokenEvent(token), context)) as { policyDocument?: unknown };
     if (answer.policyDocument !== undefined) allowed += 1;
   };
-  for (let i = 0; i < 2_000; i += 1) await call(signToken(-i - 1));
-  // Tokens are signed before the baseline, so the growth is the authorizer's alone.
+  for (let i = 0; i < MEMORY_WARMUP; i += 1) await call(signToken(-i - 1));
+  const warmAllowed = allowed;
+  // Tokens are signed before the baseline and held to the end (see below), so the growth is the authorizer's alone.
   const tokens = Array.from({ length: total }, (_, i) => signToken(i));
-  gc();
-  const before = process.memoryUsage().rss;
-  for (const token of tokens) await call(token);
-  gc();
-  const after = process.memoryUsage().rss;
-  report({ rssBefore: before, rssAfter: after, growth: after - before, allowed: allowed - 2_000, total });
+  const half = Math.floor(total / 2);
+  const before = await settle();
+  for (let i = 0; i < half; i += 1) await call(tokens[i] ?? "");
+  const middle = await settle();
+  for (let i = half; i < total; i += 1) await call(tokens[i] ?? "");
+  const after = await settle();
+  // `tokens` is read here, so it stays reachable through the last GC: V8 keeps only live variables of a
+  // suspended async function, and a token list freed at the end took 30-60 MB off the growth.
+  report({
+    tokensHeld: tokens.length,
+    rssBefore: before.rss, rssMiddle: middle.rss, rssAfter: after.rss,
+    growth: after.rss - before.rss, firstHalfGrowth: middle.rss - before.rss, secondHalfGrowth: after.rss - middle.rss,
+    heapGrowth: after.heapUsed - before.heapUsed, externalGrowth: after.external - before.external,
+    allowed: allowed - warmAllowed, total, warmup: MEMORY_WARMUP,
+  });
 }
 
 const [mode, ...rest] = process.argv.slice(2);

@@ -10,16 +10,30 @@
  * - **warm**, in this process, logging on (INFO; lines written to a no-op stdout): for each function,
  *   paired, interleaved rounds (the order alternates each round) of our handler on a REST TOKEN event,
  *   jose `jwtVerify` with an imported key, and `node:crypto` `verify` of the same signature (the floor);
- *   distinct tokens (each round a new token) and a repeated token. Medians of per-round ratios.
+ *   distinct tokens (each round a new token) and a repeated token. Medians of per-round ratios; for the
+ *   handler on distinct tokens also the p99 (nearest rank) and the maximum of its per-call times, which the
+ *   "every warm call well under 1 ms" target reads (p99 < 0.5 ms).
  *   The repeated-token target is taken at the verifier (`functions/<name>/verify.ts`, loaded from source
  *   with Node's type stripping): the verified-token cache sits there, below the pipeline and its log line.
- * - **cold**: fresh child processes (`scripts/bench-child.ts`), 20 per target, interleaved: time of
+ * - **cold**: fresh child processes (`scripts/bench-child.ts`), 20 per target, interleaved, medians: time of
  *   `import()` of the bundle, and of import + first verified call with the JWKS fetched over loopback HTTPS
  *   (a self-signed certificate made at run time with `selfsigned`, trusted through `NODE_EXTRA_CA_CERTS`).
+ *   The floor of the second is measured the same way: a child that only loads `node:https`
+ *   (`process.getBuiltinModule`) and GETs the JWKS until its body is parsed. That alone pays for loading
+ *   node:tls, building the default secure context with the root CA store and the TLS handshake, so it
+ *   shows how much of the 25 ms target is left for the authorizer on this machine (the verdict stays ≤ 25 ms).
  * - **bundle**: bytes of `dist/<name>/index.mjs`, raw and gzip.
  * - **JWKS**: fetches seen by the loopback server for 100 concurrent cold calls, for a burst of 1 000
  *   random `kid`s, and how long a key that appears at the issuer right after that burst is refused.
- * - **memory**: RSS growth over 100 000 distinct tokens (ES256 for oidc, RS256 for cognito) in a child process, after a full GC.
+ * - **memory**: RSS growth over 100 000 distinct tokens (ES256 for oidc, RS256 for cognito) in a child
+ *   process (`--expose-gc`): tokens signed and held before the baseline, which is taken after 500 warm-up
+ *   calls; baseline, middle and end each after a memory-reducing full GC (V8's last-resort GC), so only what
+ *   the process still holds counts. Printed with the growth over the second 50 000 tokens (a bounded
+ *   authorizer grows while its caches fill, then stays flat; a leak grows in both halves) and the JS heap's
+ *   share; the rest is native memory, glibc's kept free lists included (Lambda pays those too). A plain
+ *   `gc()` at both ends made the same code measure anywhere from 31 to 144 MB: it leaves V8's young
+ *   generation at whatever size it had grown to (up to 128 MB of new space on this machine), keeps freed
+ *   old-space pages mapped, and the token list, dead after the last call, was freed at the end.
  *
  * @module
  */
@@ -56,6 +70,12 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length === 0 ? Number.NaN : sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** The `p` quantile (0 < p ≤ 1) by nearest rank: the smallest value with at least p of the values at or below it. */
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
 }
 
 const b64json = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -161,8 +181,13 @@ interface WarmResult {
   handlerRepeatedVsFloor: number;
   verifierRepeatedUs: number;
   verifierRepeatedVsFloor: number;
-  maxHandlerMs: number;
+  /** Handler per-call time, distinct tokens (the paired rounds): median, p99 (nearest rank), maximum, ms. */
+  medianHandlerMs: number;
   p99HandlerMs: number;
+  maxHandlerMs: number;
+  /** The same for jose `jwtVerify` and for the `node:crypto` floor in the same rounds. */
+  joseTimesMs: number[];
+  floorTimesMs: number[];
 }
 
 async function measureWarm(name: FunctionName, issuer: Issuer, privateKey: KeyObject, publicKey: KeyObject, jwk: JWK): Promise<WarmResult> {
@@ -214,7 +239,6 @@ async function measureWarm(name: FunctionName, issuer: Issuer, privateKey: KeyOb
       const v = await time(() => verifier(repeated));
       handlerTimes.push(h); verifierTimes.push(v); handlerRatios.push(h / f); verifierRatios.push(v / f);
     }
-    const all = [...ours, ...handlerTimes].sort((a, b) => a - b);
     return {
       handlerDistinctUs: median(ours) * 1000,
       joseUs: median(jose) * 1000,
@@ -225,8 +249,11 @@ async function measureWarm(name: FunctionName, issuer: Issuer, privateKey: KeyOb
       handlerRepeatedVsFloor: median(handlerRatios),
       verifierRepeatedUs: median(verifierTimes) * 1000,
       verifierRepeatedVsFloor: median(verifierRatios),
-      maxHandlerMs: all.at(-1) ?? Number.NaN,
-      p99HandlerMs: all[Math.floor(all.length * 0.99)] ?? Number.NaN,
+      medianHandlerMs: median(ours),
+      p99HandlerMs: percentile(ours, 0.99),
+      maxHandlerMs: Math.max(...ours),
+      joseTimesMs: jose,
+      floorTimesMs: base,
     };
   }
 }
@@ -267,7 +294,7 @@ function coldChild(kind: string, module: string, env: Record<string, string>): P
 
 interface ColdTarget {
   readonly label: string;
-  readonly kind: "authorizer" | "verify" | "empty";
+  readonly kind: "authorizer" | "verify" | "empty" | "https";
   readonly module: string;
   readonly env: () => Record<string, string>;
 }
@@ -442,6 +469,7 @@ async function main(): Promise<void> {
       { label: "cognito", kind: "authorizer", module: pathToFileURL(join(ROOT, "dist/cognito/index.mjs")).href, env: () => ({ ...childEnv, ...envFor("cognito", issuer.origin, fresh("cognito")), BENCH_TOKEN: cognitoToken }) },
       { label: "jose", kind: "verify", module: anchors.jose, env: anchorEnv },
       { label: "aws-jwt-verify", kind: "verify", module: anchors.aws, env: anchorEnv },
+      { label: "https", kind: "https", module: "-", env: () => ({ ...childEnv, JWKS_URI: `${issuer.origin}${fresh("floor")}` }) },
     ]);
     log("cold done");
     issuer.server.close();
@@ -457,8 +485,10 @@ async function main(): Promise<void> {
   }
 }
 
+const benchStarted = performance.now();
+/** A progress line on stderr, with the seconds since the start. */
 function log(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
+  process.stderr.write(`bench: ${message} (${((performance.now() - benchStarted) / 1000).toFixed(0)} s)\n`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -485,20 +515,26 @@ function printReport(report: Report): void {
   const w = (name: FunctionName): WarmResult => report.warm.get(name) as WarmResult;
   const j = (name: FunctionName): JwksResult => report.jwks.get(name) as JwksResult;
   const c = (label: string): ColdResult | undefined => report.cold.get(label);
-  const mem = (name: FunctionName): number => Number(report.memory.get(name)?.growth ?? Number.NaN) / 1_048_576;
+  const memOf = (name: FunctionName, field: string): number => Number(report.memory.get(name)?.[field] ?? Number.NaN) / 1_048_576;
+  const mem = (name: FunctionName): number => memOf(name, "growth");
+  const times = (med: number, p99: number, max: number): string => `${f3(med)}, p99 ${f3(p99)}, max ${f2(max)}`;
+  const timesOf = (values: readonly number[]): string => times(median(values), percentile(values, 0.99), Math.max(...values));
+  const pooled = (field: "joseTimesMs" | "floorTimesMs"): number[] => FUNCTIONS.flatMap((n) => w(n)[field]);
+  const httpsFloor = c("https")?.firstCallMs;
   const both = (fn: (name: FunctionName) => string): string => `${fn("oidc")} / ${fn("cognito")}`;
 
   const rows: string[][] = [
     ["bundle import, cold, ms", both((n) => f1(c(n)?.importMs)), `${f1(c("jose")?.importMs)}`, `${f1(c("aws-jwt-verify")?.importMs)}`, `empty module ${f1(c("empty")?.importMs)}`],
-    ["import + first verified call incl. JWKS fetch over loopback HTTPS, ms", both((n) => f1(c(n)?.firstCallMs)), f1(c("jose")?.firstCallMs), f1(c("aws-jwt-verify")?.firstCallMs), "—"],
+    ["import + first verified call incl. JWKS fetch over loopback HTTPS, ms", both((n) => f1(c(n)?.firstCallMs)), f1(c("jose")?.firstCallMs), f1(c("aws-jwt-verify")?.firstCallMs), `node:https load + JWKS GET alone ${f1(httpsFloor)} (load ${f1(c("https")?.importMs)})`],
     ["warm RS256 call, distinct tokens, × node:crypto signature check alone", both((n) => f2(w(n).vsFloor)), f2(median([w("oidc").joseUs / w("oidc").floorUs, w("cognito").joseUs / w("cognito").floorUs])), "(not measured)", `1.00 (${f1(w("oidc").floorUs)} µs)`],
     ["warm RS256 call, distinct tokens, × jose jwtVerify with an imported key", both((n) => f2(w(n).vsJose)), "1.00", "—", "—"],
+    ["warm RS256 call, distinct tokens, per call: median, p99, max, ms (ours: handler, logging on)", both((n) => times(w(n).medianHandlerMs, w(n).p99HandlerMs, w(n).maxHandlerMs)), `jwtVerify ${timesOf(pooled("joseTimesMs"))}`, "—", timesOf(pooled("floorTimesMs"))],
     ["repeated token, × the floor (verifier; handler in brackets)", both((n) => `${f3(w(n).verifierRepeatedVsFloor)} (${f2(w(n).handlerRepeatedVsFloor)})`), "no cache", "no cache", "—"],
     ["legitimately rotated key, right after a burst of random kids", both((n) => `refused ${f1(j(n).rotatedRefusedMs / 1000)} s`), "rejected for 30 s (cooldownDuration)", "rejected for 10 s (penalty box)", "—"],
     ["JWKS fetches: 100 concurrent cold calls / burst of 1 000 random kids", both((n) => `${j(n).concurrentColdFetches} / ${j(n).burstFetches}`), "—", "—", "—"],
     ["JWKS refresh", "background from 9 min; removed keys gone ≤ 10 min; stale-if-error ≤ 6 h", "in the request path every 10 min; outage then fails requests", "never expires; removed keys trusted forever", "—"],
     ["bundle, minified, KB (gzip)", both((n) => `${kb(report.bundles.get(n)?.raw)} (${kb(report.bundles.get(n)?.gzip)})`), "—", "—", "—"],
-    ["RSS growth after 100 000 distinct tokens, MB", both((n) => f1(mem(n))), "—", "—", "—"],
+    [`RSS growth after ${MEMORY_TOKENS.toLocaleString("en-US").replaceAll(",", " ")} distinct tokens, MB (of it: 2nd half; JS heap)`, both((n) => `${f1(mem(n))} (${f1(memOf(n, "secondHalfGrowth"))}; ${f1(memOf(n, "heapGrowth"))})`), "—", "—", "—"],
   ];
   const header = ["measure", "ours (oidc / cognito)", "jose (createRemoteJWKSet)", "aws-jwt-verify", "the floor"];
   out(`\nNode ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), ${report.seconds.toFixed(0)} s\n`);
@@ -509,7 +545,8 @@ function printReport(report: Report): void {
   const worst = (fn: (name: FunctionName) => number): number => Math.max(...FUNCTIONS.map(fn));
   const coldOurs = worst((n) => c(n)?.firstCallMs ?? Number.POSITIVE_INFINITY);
   const targets: [string, boolean, string][] = [
-    ["import + first verified call ≤ 25 ms, ahead of both libraries", coldOurs <= 25 && coldOurs < (c("jose")?.firstCallMs ?? 0) && coldOurs < (c("aws-jwt-verify")?.firstCallMs ?? 0), `${f1(coldOurs)} ms`],
+    ["import + first verified call ≤ 25 ms, ahead of both libraries", coldOurs <= 25 && coldOurs < (c("jose")?.firstCallMs ?? 0) && coldOurs < (c("aws-jwt-verify")?.firstCallMs ?? 0),
+      `${f1(coldOurs)} ms; the floor on this machine (node:https load + JWKS GET, nothing else) ${f1(httpsFloor)} ms${httpsFloor !== undefined && httpsFloor > 25 ? ", so 25 ms is out of reach here" : ""}`],
     [`bundle ≤ 60 KB (${BUNDLE_LIMIT_BYTES} bytes) minified per JWT function`, worst((n) => report.bundles.get(n)?.raw ?? Infinity) <= BUNDLE_LIMIT_BYTES, both((n) => `${report.bundles.get(n)?.raw ?? "?"} B`)],
     ["warm distinct-token call ≤ 1.10 × jose jwtVerify (handler, logging included)", worst((n) => w(n).vsJose) <= 1.1, both((n) => f2(w(n).vsJose))],
     ["every warm call well under 1 ms (p99 < 0.5 ms)", worst((n) => w(n).p99HandlerMs) < 0.5, both((n) => `p99 ${f3(w(n).p99HandlerMs)} ms, max ${f3(w(n).maxHandlerMs)} ms`)],
@@ -517,12 +554,14 @@ function printReport(report: Report): void {
     ["JWKS: exactly 1 fetch for 100 concurrent cold calls", FUNCTIONS.every((n) => j(n).concurrentColdFetches === 1), both((n) => String(j(n).concurrentColdFetches))],
     ["JWKS: at most one fetch per 5 s under a burst of random kids", FUNCTIONS.every((n) => j(n).burstFetches <= Math.max(1, Math.ceil(j(n).burstMs / 5_000))), both((n) => `${j(n).burstFetches} in ${f1(j(n).burstMs / 1000)} s`)],
     ["JWKS: a key that truly appears is accepted within 5 s", FUNCTIONS.every((n) => j(n).rotatedRefusedMs <= 5_000), both((n) => `${f1(j(n).rotatedRefusedMs / 1000)} s`)],
-    ["memory: RSS growth after 100 000 distinct tokens ≤ 32 MB", FUNCTIONS.every((n) => mem(n) <= 32 && Number(report.memory.get(n)?.allowed) === MEMORY_TOKENS), both((n) => `${f1(mem(n))} MB, ${String(report.memory.get(n)?.allowed ?? report.memory.get(n)?.error)} allowed`)],
+    ["memory: RSS growth after 100 000 distinct tokens ≤ 32 MB", FUNCTIONS.every((n) => mem(n) <= 32 && Number(report.memory.get(n)?.allowed) === MEMORY_TOKENS),
+      both((n) => `${f1(mem(n))} MB (1st half ${f1(memOf(n, "firstHalfGrowth"))}, 2nd ${f1(memOf(n, "secondHalfGrowth"))}), ${String(report.memory.get(n)?.allowed ?? report.memory.get(n)?.error)} allowed`)],
   ];
   out("\nTargets:");
   for (const [name, met, value] of targets) out(`  ${met ? "met    " : "NOT MET"}  ${name}: ${value}`);
   out("\nBackground refresh, stale-if-error and removal of keys are covered by test/unit/shared/jwks/cache.test.ts.");
   out(`Warm: ${WARM_ROUNDS} paired rounds per function; cold: ${COLD_RUNS} fresh processes per target (medians).`);
+  out("Memory: RSS and JS heap after a last-resort full GC at the baseline (after 500 warm-up calls), after the first half and at the end.");
 }
 
 main().catch((error: unknown) => {
