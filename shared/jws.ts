@@ -55,17 +55,21 @@ const imported = new WeakMap<Jwk, KeyObject | null>();
 export function publicKeyOf(jwk: Jwk): KeyObject | undefined {
   let key = imported.get(jwk);
   if (key === undefined) {
-    try {
-      if ("d" in jwk) throw new TypeError("private key material"); // caught below: not usable
-      key = createPublicKey({ key: jwk, format: "jwk" });
-      const bits = key.asymmetricKeyDetails?.modulusLength;
-      if (key.type !== "public" || (key.asymmetricKeyType === "rsa" && (bits === undefined || bits < MIN_RSA_MODULUS_BITS))) key = null;
-    } catch {
-      key = null;
-    }
+    key = "d" in jwk ? null : importPublicKey(jwk);
     imported.set(jwk, key);
   }
   return key ?? undefined;
+}
+
+/** `jwk` as a `KeyObject`, or `null` when node:crypto refuses it or it is an RSA key under 2048 bits. */
+function importPublicKey(jwk: Jwk): KeyObject | null {
+  try {
+    const key = createPublicKey({ key: jwk, format: "jwk" });
+    const bits = key.asymmetricKeyDetails?.modulusLength;
+    return key.asymmetricKeyType === "rsa" && (bits === undefined || bits < MIN_RSA_MODULUS_BITS) ? null : key;
+  } catch {
+    return null;
+  }
 }
 
 /**

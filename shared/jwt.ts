@@ -172,9 +172,10 @@ export interface JwtVerification {
  *    `kid`, when present, a string → else `malformed_token`;
  * 4. the key from `keyFor` (only the configured JWKS: `jku`, `x5u`, `x5c` and `jwk` headers are never read);
  * 5. the signature (`shared/jws.ts`) → `bad_signature`; a third segment that is not base64url → `malformed_token`;
- * 6. `aud` present and matching (when `audiences` is given) → `wrong_audience`; `exp` present →
- *    `missing_claim`; `nbf` ≤ now + tolerance → `not_yet_valid`; `exp` > now − tolerance → `expired`
- *    (RFC 7519 §4.1.4-5: a token is no longer valid *at* its `exp`, as jose does).
+ * 6. claims, failing as: `aud` absent or naming none of `audiences` (when given) → `wrong_audience`;
+ *    no `exp` → `missing_claim`; `nbf` > now + tolerance → `not_yet_valid`; `exp` ≤ now − tolerance →
+ *    `expired` (RFC 7519 §4.1.4-5: a token is no longer valid *at* its `exp`, as jose does). "now" is
+ *    whole seconds (`floor(now() / 1000)`).
  *
  * Synchronous apart from a key lookup that needs a fetch.
  * @returns the header and the claims, now verified.
