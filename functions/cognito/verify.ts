@@ -15,13 +15,13 @@
  * @see https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
  * @module
  */
-import { AuthenticationError, AuthError, ReasonCode } from "#shared/errors";
+import { AuthenticationError, ReasonCode } from "#shared/errors";
 import type { Credential } from "#shared/events/credentials";
 import { principalIdOf, scopesOf, type Principal } from "#shared/decide";
-import { jwksCacheFor, keySetEpoch, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
-import { detailOf, peekJwt, verifyJwt, type JwtVerification } from "#shared/jwt";
-import { withDetail } from "#shared/pipeline";
-import { withTokenCache, type TokenCacheOptions } from "#shared/token-cache";
+import { jwksCacheFor, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
+import type { JwtVerification } from "#shared/jwt";
+import { createJwtVerifier } from "#shared/jwt-verifier";
+import type { TokenCacheOptions } from "#shared/token-cache";
 import { cognitoIssuers, type CognitoConfig } from "./config.ts";
 
 /** A verifier bound to one configuration. */
@@ -61,37 +61,27 @@ export function createCognitoVerifier(config: CognitoConfig, cacheOptions?: Jwks
   };
   const clientIds = new Set(config.clientIds);
 
-  /** The fresh verification, no cache. */
-  async function verifyFresh(token: string): Promise<Principal> {
-    try {
-      const { payload } = await verifyJwt(token, verification);
-      if (payload.token_use !== config.tokenUse) throw new AuthenticationError(ReasonCode.wrongTokenUse, `token_use is not ${config.tokenUse}`);
-      const client = config.tokenUse === "access" ? payload.client_id : payload.aud;
-      if (typeof client !== "string" || !clientIds.has(client)) {
-        throw new AuthenticationError(ReasonCode.wrongAudience, `${config.tokenUse === "access" ? "client_id" : "aud"} is not an allowed app client`);
-      }
-      const groups = payload["cognito:groups"];
-      return {
-        principalId: principalIdOf(payload),
-        claims: payload,
-        scopes: scopesOf(payload),
-        groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === "string") : [],
-        issuer: payload.iss as string,
-      };
-    } catch (error) {
-      const failure = error instanceof AuthError ? error : new AuthenticationError(ReasonCode.internal, "the token did not verify", { cause: error });
-      throw withDetail(failure, detailOf(peekJwt(token)));
+  const verifyToken = createJwtVerifier(verification, ({ payload }) => {
+    if (payload.token_use !== config.tokenUse) throw new AuthenticationError(ReasonCode.wrongTokenUse, `token_use is not ${config.tokenUse}`);
+    const client = config.tokenUse === "access" ? payload.client_id : payload.aud;
+    if (typeof client !== "string" || !clientIds.has(client)) {
+      throw new AuthenticationError(ReasonCode.wrongAudience, `${config.tokenUse === "access" ? "client_id" : "aud"} is not an allowed app client`);
     }
-  }
-  const verifyCached = withTokenCache(verifyFresh, { timesOf: (principal) => principal.claims, epoch: keySetEpoch }, {
-    clockToleranceSeconds: config.clockToleranceSeconds,
-    ...tokenCacheOptions,
-  });
+    const groups = payload["cognito:groups"];
+    return {
+      principalId: principalIdOf(payload),
+      claims: payload,
+      scopes: scopesOf(payload),
+      groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === "string") : [],
+      issuer: payload.iss as string,
+    };
+  }, tokenCacheOptions);
 
   return {
     warm() {
-      for (const uri of new Set([...jwksUriFor.values()].map(String))) cacheFor(new URL(uri)).warm();
+      // Both issuer forms of a pool map to one URI, hence one cache: warming it twice starts one fetch.
+      for (const uri of jwksUriFor.values()) cacheFor(uri).warm();
     },
-    verify: (credential) => verifyCached(credential.value),
+    verify: (credential) => verifyToken(credential.value),
   };
 }

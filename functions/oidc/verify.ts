@@ -12,14 +12,13 @@
  *
  * @module
  */
-import { AuthenticationError, AuthError, ReasonCode } from "#shared/errors";
 import type { Credential } from "#shared/events/credentials";
 import { principalIdOf, scopesOf, type Principal } from "#shared/decide";
-import { jwksCacheFor, keySetEpoch, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
+import { jwksCacheFor, type JwksCache, type JwksCacheOptions } from "#shared/jwks/cache";
 import { discoverJwksUri } from "#shared/jwks/discovery";
-import { detailOf, peekJwt, verifyJwt, type JwtVerification } from "#shared/jwt";
-import { withDetail } from "#shared/pipeline";
-import { withTokenCache, type TokenCacheOptions } from "#shared/token-cache";
+import type { JwtVerification } from "#shared/jwt";
+import { createJwtVerifier } from "#shared/jwt-verifier";
+import type { TokenCacheOptions } from "#shared/token-cache";
 import type { OidcConfig } from "./config.ts";
 
 /** A verifier bound to one configuration. */
@@ -56,33 +55,19 @@ export function createOidcVerifier(config: OidcConfig, cacheOptions?: JwksCacheO
     clockToleranceSeconds: config.clockToleranceSeconds,
   };
 
-  /** The fresh verification: everything above, no cache. */
-  async function verifyFresh(token: string): Promise<Principal> {
-    try {
-      const { header, payload } = await verifyJwt(token, verification);
-      return {
-        principalId: principalIdOf(payload),
-        claims: payload,
-        scopes: scopesOf(payload),
-        groups: [],
-        issuer: config.issuer,
-        ...(typeof header.kid === "string" ? { kid: header.kid } : {}),
-      };
-    } catch (error) {
-      const failure = error instanceof AuthError ? error : new AuthenticationError(ReasonCode.internal, "the token did not verify", { cause: error });
-      // iss and kid of the token, unverified, for the decision line.
-      throw withDetail(failure, detailOf(peekJwt(token)));
-    }
-  }
-  const verifyCached = withTokenCache(verifyFresh, { timesOf: (principal) => principal.claims, epoch: keySetEpoch }, {
-    clockToleranceSeconds: config.clockToleranceSeconds,
-    ...tokenCacheOptions,
-  });
+  const verifyToken = createJwtVerifier(verification, ({ header, payload }) => ({
+    principalId: principalIdOf(payload),
+    claims: payload,
+    scopes: scopesOf(payload),
+    groups: [],
+    issuer: config.issuer,
+    ...(typeof header.kid === "string" ? { kid: header.kid } : {}),
+  }), tokenCacheOptions);
 
   return {
     warm() {
       cache().then((jwks) => jwks.warm(), () => undefined);
     },
-    verify: (credential) => verifyCached(credential.value),
+    verify: (credential) => verifyToken(credential.value),
   };
 }
