@@ -208,9 +208,9 @@ const SIGNATURE = /^[A-Za-z0-9_-]*$/;
 /** Step 6 of {@link verifyJwt}. Time claims are numbers here: {@link decodeJwt} refused any other. */
 function checkClaims(payload: Readonly<Record<string, unknown>>, { audiences, clockToleranceSeconds, now = Date.now }: JwtVerification): void {
   if (audiences !== undefined) {
-    const aud = payload.aud;
-    const named = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : [];
-    if (!named.some((value) => typeof value === "string" && audiences.includes(value))) {
+    const aud = payload.aud as string | readonly string[] | undefined; // decodeJwt refused any other type
+    const named = typeof aud === "string" ? [aud] : (aud ?? []);
+    if (!named.some((value) => audiences.includes(value))) {
       throw new AuthenticationError(ReasonCode.wrongAudience, aud === undefined ? "the token has no aud" : "aud names none of the configured audiences");
     }
   }

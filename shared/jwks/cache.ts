@@ -27,7 +27,7 @@
  */
 import { AuthenticationError, ReasonCode } from "../errors.ts";
 import { logger } from "../logging.ts";
-import { publicKeyOf } from "../jws.ts";
+import { keyFitsAlg, publicKeyOf } from "../jws.ts";
 import { fetchJson, type JsonFetcher } from "./fetch.ts";
 import { JWKS_SNAPSHOT } from "./snapshot.ts";
 
@@ -83,26 +83,6 @@ const DEFAULTS = {
   maxKeys: 50,
 } as const;
 
-/** `kty` (and `crv`) each JWS `alg` needs (RFC 7518 §3.1, RFC 8037 §3.1). */
-const KEY_TYPE_FOR_ALG: Readonly<Record<string, { kty: string; crv?: readonly string[] }>> = {
-  RS256: { kty: "RSA" }, RS384: { kty: "RSA" }, RS512: { kty: "RSA" },
-  PS256: { kty: "RSA" }, PS384: { kty: "RSA" }, PS512: { kty: "RSA" },
-  ES256: { kty: "EC", crv: ["P-256"] }, ES384: { kty: "EC", crv: ["P-384"] }, ES512: { kty: "EC", crv: ["P-521"] },
-  EdDSA: { kty: "OKP", crv: ["Ed25519", "Ed448"] }, Ed25519: { kty: "OKP", crv: ["Ed25519"] },
-};
-
-/** Smallest RSA modulus accepted, in bits (RFC 7518 §3.3 requires at least 2048). */
-const MIN_RSA_MODULUS_BITS = 2048;
-
-/** Bit length of a base64url big-endian unsigned integer (a JWK `n`). */
-function bitLength(base64url: string): number {
-  const bytes = Buffer.from(base64url, "base64url");
-  let start = 0;
-  while (start < bytes.length && bytes[start] === 0) start += 1;
-  if (start === bytes.length) return 0;
-  return (bytes.length - start - 1) * 8 + (32 - Math.clz32(bytes[start] ?? 0));
-}
-
 /** A key set as cached: only usable public signature keys. */
 function toUsableKeys(body: unknown, maxKeys: number): Jwk[] {
   if (typeof body !== "object" || body === null || !Array.isArray((body as { keys?: unknown }).keys)) {
@@ -117,21 +97,13 @@ function toUsableKeys(body: unknown, maxKeys: number): Jwk[] {
     if (jwk.use !== undefined && jwk.use !== "sig") continue;
     if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes("verify"))) continue;
     if ("d" in jwk || jwk.kty === "oct") continue; // never accept private or symmetric key material
-    if (jwk.kty === "RSA" && (typeof jwk.n !== "string" || bitLength(jwk.n) < MIN_RSA_MODULUS_BITS)) continue;
     const frozen = Object.freeze({ ...jwk });
-    // Imported once here, at fetch time, not on the first token; a key node:crypto refuses is dropped.
+    // Imported once here, at fetch time, not on the first token; a key node:crypto refuses, or an RSA key
+    // under 2048 bits, is dropped (shared/jws.ts).
     if (publicKeyOf(frozen) === undefined) continue;
     usable.push(frozen);
   }
   return usable;
-}
-
-/** True when `jwk` may verify a JWS signed with `alg`. */
-export function keyFitsAlg(jwk: Jwk, alg: string): boolean {
-  const need = KEY_TYPE_FOR_ALG[alg];
-  if (need === undefined || jwk.kty !== need.kty) return false;
-  if (need.crv !== undefined && (jwk.crv === undefined || !need.crv.includes(jwk.crv))) return false;
-  return jwk.alg === undefined || jwk.alg === alg;
 }
 
 /** The JWKS of one URI. Create through {@link jwksCacheFor} so each URI has one per process. */

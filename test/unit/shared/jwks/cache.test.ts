@@ -1,7 +1,8 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError, ReasonCode } from "../../../../shared/errors.ts";
-import { jwksCacheFor, JwksCache, keyFitsAlg, keySetEpoch, SNAPSHOT_WARN_AGE_MS, type Jwk, type JwksCacheOptions } from "../../../../shared/jwks/cache.ts";
+import { jwksCacheFor, JwksCache, keySetEpoch, SNAPSHOT_WARN_AGE_MS, type Jwk, type JwksCacheOptions } from "../../../../shared/jwks/cache.ts";
+import { keyFitsAlg } from "../../../../shared/jws.ts";
 import { logger } from "../../../../shared/logging.ts";
 import type { JsonFetcher } from "../../../../shared/jwks/fetch.ts";
 
